@@ -1,0 +1,149 @@
+/**
+ * The app: a registry of tasks, its configuration, and lazily, its
+ * connection. Constructing one is cheap and connects to nothing; several
+ * apps with different config and tasks coexist in one process.
+ */
+import { createTransport } from "../transports/mod.ts";
+import { LamportClock } from "./clock.ts";
+import { type AppOptions, type Config, optionsFromEnv, resolveConfig } from "./config.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { encodeMessage } from "./message.ts";
+import { Registry } from "./registry.ts";
+import { AsyncResult } from "./result.ts";
+import { ResultWaiter } from "./result_waiter.ts";
+import { env } from "./runtime.ts";
+import { buildMessage } from "./sending.ts";
+import { type SendOptions, Task, type TaskHandler, type TaskOptions, type TaskSender } from "./task.ts";
+import type { Transport } from "./transport.ts";
+
+/** Marks App instances across copies of the library (a user module and a compiled binary). */
+const APP_BRAND = Symbol.for("tq.App");
+
+/** True when `value` is a tq App, even one from another copy of the library. */
+export function isApp(value: unknown): value is App {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[APP_BRAND] === true;
+}
+
+export class App implements TaskSender {
+  readonly [APP_BRAND] = true;
+  readonly clock = new LamportClock();
+  // deno-lint-ignore no-explicit-any
+  readonly registry = new Registry<Task<any, any>>();
+  #options: AppOptions;
+  #config: Config;
+  #logger: Logger;
+  #transport?: Transport;
+  #waiter?: ResultWaiter;
+  #initHooks: (() => void | Promise<void>)[] = [];
+  #initialized?: Promise<void>;
+
+  constructor(options: AppOptions = {}) {
+    this.#options = { ...options };
+    this.#config = resolveConfig(this.#options);
+    this.#logger = this.#config.logger ?? createLogger({ level: this.#config.logLevel });
+  }
+
+  /** The resolved configuration (defaults applied, durations in ms). */
+  get config(): Readonly<Config> {
+    return this.#config;
+  }
+
+  get name(): string {
+    return this.#config.name;
+  }
+
+  get logger(): Logger {
+    return this.#logger;
+  }
+
+  /** Overrides options with `options`; call before the app is first used. */
+  configFromObject(options: AppOptions): this {
+    this.#reconfigure({ ...this.#options, ...options });
+    return this;
+  }
+
+  /** Overrides options with TQ_* environment variables (e.g. TQ_DATABASE_URL). */
+  configFromEnv(read: (name: string) => string | undefined = env): this {
+    return this.configFromObject(optionsFromEnv(read));
+  }
+
+  #reconfigure(options: AppOptions): void {
+    const config = resolveConfig(options);
+    this.#options = options;
+    this.#config = config;
+    this.#logger = config.logger ?? createLogger({ level: config.logLevel });
+  }
+
+  /** Runs `hook` once, before the app first talks to the database. */
+  onInit(hook: () => void | Promise<void>): this {
+    this.#initHooks.push(hook);
+    return this;
+  }
+
+  /** Registers a task; the returned Task is typed by the handler. */
+  // deno-lint-ignore no-explicit-any
+  task<A extends any[], R>(nameOrOptions: string | TaskOptions, handler: TaskHandler<A, R>): Task<A, R> {
+    const options = typeof nameOrOptions === "string" ? { name: nameOrOptions } : nameOrOptions;
+    const task = new Task<A, R>(this, options, handler);
+    this.registry.add(task);
+    return task;
+  }
+
+  /** The transport, created on first use. */
+  get transport(): Transport {
+    this.#transport ??= createTransport(this.#config);
+    return this.#transport;
+  }
+
+  /** Runs the init hooks once; every broker operation awaits this first. */
+  ready(): Promise<void> {
+    this.#initialized ??= (async () => {
+      for (const hook of this.#initHooks) await hook();
+    })();
+    return this.#initialized;
+  }
+
+  get results(): ResultWaiter {
+    this.#waiter ??= new ResultWaiter(() => this.transport, this.#config.pollIntervalMs, this.#logger);
+    return this.#waiter;
+  }
+
+  /** Applies database migrations now (otherwise they run on first use). */
+  async migrate(): Promise<number> {
+    await this.ready();
+    return this.transport.migrate();
+  }
+
+  /** Sends a task by name; the worker needs the code, the sender does not. */
+  async sendTask<R = unknown>(name: string, args: unknown[] = [], options: SendOptions = {}): Promise<AsyncResult<R>> {
+    const [result] = await this.sendMany<R>(name, [args], options);
+    return result;
+  }
+
+  /** Sends one job per argument list, in one statement. `options.id` is not allowed here. */
+  async sendMany<R = unknown>(name: string, argsList: unknown[][], options: SendOptions = {}): Promise<AsyncResult<R>[]> {
+    const task = this.registry.get(name);
+    const defaults = { defaultQueue: this.#config.defaultQueue, clock: this.clock.forward() };
+    if (argsList.length > 1 && options.id) throw new TypeError(`Send option "id" names one job; it cannot be used to send ${argsList.length}.`);
+    const ids: string[] = [];
+    const encoded = argsList.map((args) => {
+      const message = buildMessage(name, args, options, task?.options, defaults);
+      ids.push(message.id);
+      return encodeMessage(message, this.#config.maxMessageBytes);
+    });
+    await this.ready();
+    await this.transport.jobInsertMany(encoded, { sql: options.sql });
+    return ids.map((id) => new AsyncResult<R>(id, this.results));
+  }
+
+  /** A handle on the result of a task sent earlier, by id. */
+  asyncResult<R = unknown>(id: string): AsyncResult<R> {
+    return new AsyncResult<R>(id, this.results);
+  }
+
+  /** Closes the connections; the app can no longer be used. */
+  async close(): Promise<void> {
+    await this.#waiter?.close();
+    await this.#transport?.close();
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * App configuration: the option type, its defaults, validation that names the
+ * bad option, and the TQ_* environment mapping.
+ */
+import * as D from "./defaults.ts";
+import { type Duration, parseDuration } from "./duration.ts";
+import { ConfigError } from "./errors.ts";
+import type { Logger, LogLevel } from "./logger.ts";
+
+/** Options accepted by `new App()`, `configFromObject()` and (as TQ_* variables) `configFromEnv()`. */
+export interface AppOptions {
+  /** Shown in logs and in the workers table. */
+  name?: string;
+  /** postgres:// URL of the broker and result backend. */
+  databaseUrl?: string;
+  /** Schema holding tq's tables; two apps on one database use different schemas. */
+  schema?: string;
+  /** Queue for tasks that name none. */
+  defaultQueue?: string;
+  /** Run migrations automatically on first use. */
+  migrate?: boolean;
+  /** Connections in the app's pool. */
+  poolSize?: number;
+  /** How long results are kept. */
+  resultTtl?: Duration;
+  /** Largest message, in JSON bytes. */
+  maxMessageBytes?: number;
+  /** Worker: concurrent handlers. */
+  concurrency?: number;
+  /** Worker: jobs claimed beyond free slots. */
+  prefetch?: number;
+  /** Worker: most jobs per claim or completion statement. */
+  batchSize?: number;
+  /** Worker: lease on a claimed job. */
+  lease?: Duration;
+  /** Worker: how often leases and the worker row are renewed. */
+  heartbeat?: Duration;
+  /** Worker and results: polling fallback when no notification arrives. */
+  pollInterval?: Duration;
+  /** Worker: time running tasks get to finish after SIGTERM. */
+  shutdownGrace?: Duration;
+  /** Worker: how often expired leases and results are swept. */
+  maintenanceInterval?: Duration;
+  /** Library log level. */
+  logLevel?: LogLevel;
+  /** Where the library logs; a JSON-lines logger to stderr by default. */
+  logger?: Logger;
+}
+
+/** Configuration after defaults and validation: durations in milliseconds. */
+export interface Config {
+  name: string;
+  databaseUrl: string;
+  schema: string;
+  defaultQueue: string;
+  migrate: boolean;
+  poolSize: number;
+  resultTtlMs: number;
+  maxMessageBytes: number;
+  concurrency: number;
+  prefetch: number;
+  batchSize: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  pollIntervalMs: number;
+  shutdownGraceMs: number;
+  maintenanceMs: number;
+  logLevel: LogLevel;
+  logger?: Logger;
+}
+
+const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/;
+const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+/** Every known option with the TQ_* variable that sets it. */
+export const ENV_VARIABLES: Record<string, keyof AppOptions> = {
+  TQ_APP_NAME: "name",
+  TQ_DATABASE_URL: "databaseUrl",
+  TQ_SCHEMA: "schema",
+  TQ_DEFAULT_QUEUE: "defaultQueue",
+  TQ_MIGRATE: "migrate",
+  TQ_POOL_SIZE: "poolSize",
+  TQ_RESULT_TTL: "resultTtl",
+  TQ_MAX_MESSAGE_BYTES: "maxMessageBytes",
+  TQ_CONCURRENCY: "concurrency",
+  TQ_PREFETCH: "prefetch",
+  TQ_BATCH_SIZE: "batchSize",
+  TQ_LEASE: "lease",
+  TQ_HEARTBEAT: "heartbeat",
+  TQ_POLL_INTERVAL: "pollInterval",
+  TQ_SHUTDOWN_GRACE: "shutdownGrace",
+  TQ_MAINTENANCE_INTERVAL: "maintenanceInterval",
+  TQ_LOG_LEVEL: "logLevel",
+};
+
+const NUMERIC = new Set<keyof AppOptions>(["poolSize", "maxMessageBytes", "concurrency", "prefetch", "batchSize"]);
+
+/** Reads TQ_* variables into options; numbers and booleans are converted, the rest checked by `resolveConfig`. */
+export function optionsFromEnv(read: (name: string) => string | undefined): AppOptions {
+  const options: Record<string, unknown> = {};
+  for (const [variable, key] of Object.entries(ENV_VARIABLES)) {
+    const raw = read(variable);
+    if (raw === undefined || raw === "") continue;
+    if (key === "migrate") {
+      if (!/^(true|false|1|0)$/.test(raw)) throw new ConfigError(`${variable} must be "true" or "false", got "${raw}".`);
+      options[key] = raw === "true" || raw === "1";
+    } else if (NUMERIC.has(key)) {
+      options[key] = /^\d+$/.test(raw) ? Number(raw) : raw;
+    } else {
+      options[key] = raw;
+    }
+  }
+  return options as AppOptions;
+}
+
+function positiveInt(options: AppOptions, key: keyof AppOptions, fallback: number, min = 1): number {
+  const value = options[key] ?? fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new ConfigError(`Option "${key}" must be an integer of at least ${min}, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+function duration(options: AppOptions, key: keyof AppOptions, fallback: number): number {
+  const value = options[key];
+  if (value === undefined) return fallback;
+  const ms = parseDuration(value as Duration);
+  if (ms === undefined) {
+    throw new ConfigError(`Option "${key}" must be a duration such as 500, "250ms", "30s" or "5m", got ${JSON.stringify(value)}.`);
+  }
+  return ms;
+}
+
+/** Applies defaults and validates; throws ConfigError naming the first bad option. */
+export function resolveConfig(options: AppOptions): Config {
+  const known = new Set<string>(Object.values(ENV_VARIABLES).concat(["logger"]));
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new ConfigError(`Unknown option "${key}". Known options: ${[...known].join(", ")}.`);
+  }
+  const schema = options.schema ?? D.DEFAULT_SCHEMA;
+  if (typeof schema !== "string" || !IDENTIFIER.test(schema)) {
+    throw new ConfigError(`Option "schema" must be a lower-case SQL identifier (letters, digits, _; at most 48), got ${JSON.stringify(schema)}.`);
+  }
+  const defaultQueue = options.defaultQueue ?? D.DEFAULT_QUEUE;
+  if (typeof defaultQueue !== "string" || !QUEUE_NAME.test(defaultQueue)) {
+    throw new ConfigError(`Option "defaultQueue" must be 1-100 characters of letters, digits and _.:-, got ${JSON.stringify(defaultQueue)}.`);
+  }
+  const databaseUrl = options.databaseUrl ?? D.DEFAULT_DATABASE_URL;
+  if (typeof databaseUrl !== "string" || !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(`Option "databaseUrl" must be a postgres:// URL, got a value that is not one.`);
+  }
+  const logLevel = options.logLevel ?? D.DEFAULT_LOG_LEVEL;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`Option "logLevel" must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}.`);
+  }
+  const migrate = options.migrate ?? true;
+  if (typeof migrate !== "boolean") throw new ConfigError(`Option "migrate" must be true or false, got ${JSON.stringify(migrate)}.`);
+  const config: Config = {
+    name: options.name ?? "tq",
+    databaseUrl,
+    schema,
+    defaultQueue,
+    migrate,
+    poolSize: positiveInt(options, "poolSize", D.DEFAULT_POOL_SIZE),
+    resultTtlMs: duration(options, "resultTtl", D.DEFAULT_RESULT_TTL_MS),
+    maxMessageBytes: positiveInt(options, "maxMessageBytes", D.DEFAULT_MAX_MESSAGE_BYTES, 1024),
+    concurrency: positiveInt(options, "concurrency", D.DEFAULT_CONCURRENCY),
+    prefetch: positiveInt(options, "prefetch", D.DEFAULT_PREFETCH, 0),
+    batchSize: positiveInt(options, "batchSize", D.DEFAULT_BATCH_SIZE),
+    leaseMs: duration(options, "lease", D.DEFAULT_LEASE_MS),
+    heartbeatMs: duration(options, "heartbeat", D.DEFAULT_HEARTBEAT_MS),
+    pollIntervalMs: duration(options, "pollInterval", D.DEFAULT_POLL_INTERVAL_MS),
+    shutdownGraceMs: duration(options, "shutdownGrace", D.DEFAULT_SHUTDOWN_GRACE_MS),
+    maintenanceMs: duration(options, "maintenanceInterval", D.DEFAULT_MAINTENANCE_MS),
+    logLevel: logLevel as LogLevel,
+    logger: options.logger,
+  };
+  if (config.heartbeatMs >= config.leaseMs) {
+    throw new ConfigError(`Option "heartbeat" (${config.heartbeatMs} ms) must be shorter than "lease" (${config.leaseMs} ms), or leases expire between heartbeats.`);
+  }
+  if (config.batchSize > 500) throw new ConfigError(`Option "batchSize" must be at most 500, got ${config.batchSize}.`);
+  return config;
+}
+
+/** The database URL with its password replaced, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable database URL)";
+  }
+}

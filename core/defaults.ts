@@ -1,0 +1,57 @@
+/**
+ * Every default in one place (STYLE.md 5), each with the reason for its value.
+ */
+
+/** Used when neither options nor TQ_DATABASE_URL name a database: the local server's usual address. */
+export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** One schema holds every table; two apps on one database pick different ones. */
+export const DEFAULT_SCHEMA = "tq";
+
+/** The queue a task uses when it names none (Celery's "celery" queue, renamed). */
+export const DEFAULT_QUEUE = "default";
+
+/** Middle of 0..9 so a task can be made both more and less urgent than the default. */
+export const DEFAULT_PRIORITY = 5;
+
+/** Celery's default; a retry is one update of the job row. */
+export const DEFAULT_MAX_RETRIES = 3;
+
+/** Delay before a retry when a task names none. */
+export const DEFAULT_RETRY_DELAY_MS = 1_000;
+
+/** Concurrent handlers per worker; async handlers are cheap, so well above the core count. */
+export const DEFAULT_CONCURRENCY = 10;
+
+/** Jobs claimed beyond the free slots so the next job starts without a round trip; each one is held by this worker if it dies. */
+export const DEFAULT_PREFETCH = 10;
+
+/** Largest number of jobs one claim or one completion statement handles. */
+export const DEFAULT_BATCH_SIZE = 100;
+
+/** How long a claimed job stays ours without a heartbeat: the time a dead worker's job waits before it runs again. */
+export const DEFAULT_LEASE_MS = 30_000;
+
+/** Heartbeats renew leases well inside the lease so a slow heartbeat does not lose one. */
+export const DEFAULT_HEARTBEAT_MS = 5_000;
+
+/** Polling fallback for when notifications are not delivered (poolers, the embedded database). */
+export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+
+/** How long a worker lets running tasks finish after SIGTERM before it hands them back and exits. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+
+/** Results are kept a day (Celery's result_expires default). */
+export const DEFAULT_RESULT_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Connections per app: the listener has its own on top. */
+export const DEFAULT_POOL_SIZE = 10;
+
+/** Largest message accepted, as JSON bytes: far past any sane argument list, well under Postgres' jsonb limit. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/** How often a worker's maintenance loop sweeps expired leases and results. */
+export const DEFAULT_MAINTENANCE_MS = 5_000;
+
+/** Log level of the library when the user sets none: quiet unless something is wrong. */
+export const DEFAULT_LOG_LEVEL = "warn";

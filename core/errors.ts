@@ -1,0 +1,98 @@
+/**
+ * Error types (STYLE.md 6). Users catch these by class; the transport
+ * translates database errors into them and keeps the original as `cause`.
+ */
+
+/** Base class of every error tq raises. */
+export class TqError extends Error {
+  override name = "TqError";
+}
+
+/** An option had a value tq cannot use. The message names the option and what it accepts. */
+export class ConfigError extends TqError {
+  override name = "ConfigError";
+}
+
+/** A task name that no registry knows. */
+export class TaskNotRegistered extends TqError {
+  override name = "TaskNotRegistered";
+}
+
+/** A message that does not match the protocol's schema, or is too large. */
+export class InvalidMessage extends TqError {
+  override name = "InvalidMessage";
+}
+
+/** Arguments that do not match a task's argument schema. */
+export class InvalidArguments extends TqError {
+  override name = "InvalidArguments";
+}
+
+/** `AsyncResult.get()` ran out of time before the task finished. */
+export class ResultTimeout extends TqError {
+  override name = "ResultTimeout";
+}
+
+/** The database could not be reached or refused us. Never carries the password. */
+export class DatabaseError extends TqError {
+  override name = "DatabaseError";
+  /** True when the connection failed rather than the statement: trying again may work. */
+  readonly retryable: boolean;
+
+  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, { cause: options.cause });
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** The worker running a job died before it finished (at-most-once tasks, or out of attempts). */
+export class WorkerLost extends TqError {
+  override name = "WorkerLost";
+}
+
+/** A task's hard time limit passed. */
+export class TimeLimitExceeded extends TqError {
+  override name = "TimeLimitExceeded";
+}
+
+/** What a failed task left behind: the handler's error type, message and stack. */
+export interface ErrorInfo {
+  type: string;
+  message: string;
+  stack?: string;
+}
+
+/**
+ * A task failed; `get()` rejects with this. `name` is the handler's error
+ * type (e.g. "TypeError") so callers can branch on it across processes.
+ */
+export class TaskFailed extends TqError {
+  /** The task's id. */
+  readonly taskId: string;
+  /** The error type the handler threw. */
+  readonly type: string;
+  /** The stack where the handler threw, in the worker's process. */
+  readonly remoteStack?: string;
+
+  constructor(taskId: string, info: ErrorInfo) {
+    super(info.message);
+    this.name = info.type;
+    this.type = info.type;
+    this.taskId = taskId;
+    this.remoteStack = info.stack;
+  }
+}
+
+/** Turns anything a handler threw, including non-Errors, into stored error info. */
+export function toErrorInfo(thrown: unknown): ErrorInfo {
+  if (thrown instanceof Error) {
+    return { type: thrown.name || thrown.constructor?.name || "Error", message: thrown.message, stack: thrown.stack };
+  }
+  let message: string;
+  try {
+    message = typeof thrown === "string" ? thrown : JSON.stringify(thrown) ?? String(thrown);
+  } catch {
+    message = String(thrown);
+  }
+  return { type: "NonErrorThrown", message: `The handler threw a non-Error value: ${message}` };
+}

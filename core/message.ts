@@ -1,0 +1,131 @@
+/**
+ * The message: what a producer stores and a worker runs. Modelled on Celery's
+ * protocol v2; JSON only, never code. One JSON Schema per protocol version,
+ * checked on send and again on receive.
+ */
+import { ajv, describeErrors } from "./_ajv.ts";
+import { InvalidMessage } from "./errors.ts";
+
+export const PROTOCOL_VERSION = 1;
+
+/** Where a message was sent from. */
+export interface Origin {
+  host: string;
+  pid: number;
+}
+
+/** A task message (protocol version 1). Times are ISO-8601 strings. */
+export interface Message {
+  v: 1;
+  /** Job id, also the result id. */
+  id: string;
+  task: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  queue: string;
+  /** 0..9, 9 runs first. */
+  priority: number;
+  /** Not claimable before this time. */
+  eta?: string;
+  /** Not run after this time. */
+  expires?: string;
+  /** Retries so far. */
+  retries: number;
+  maxRetries: number;
+  /** [soft, hard] in milliseconds; null for none. */
+  timeLimit?: [number | null, number | null];
+  rootId: string;
+  parentId?: string;
+  groupId?: string;
+  chain?: unknown[];
+  callbacks?: unknown[];
+  errbacks?: unknown[];
+  chord?: unknown;
+  origin: Origin;
+  /** Lamport clock of the sender. */
+  clock: number;
+  sentAt: string;
+  uniqueKey?: string;
+  signature?: string;
+}
+
+const uuid = { type: "string", pattern: "^[0-9a-fA-F-]{36}$" };
+const time = { type: "string", minLength: 1, maxLength: 64 };
+
+/** The JSON Schema of protocol version 1. */
+export const messageSchema = {
+  type: "object",
+  required: ["v", "id", "task", "args", "kwargs", "queue", "priority", "retries", "maxRetries", "rootId", "origin", "clock", "sentAt"],
+  additionalProperties: false,
+  properties: {
+    v: { const: 1 },
+    id: uuid,
+    task: { type: "string", minLength: 1, maxLength: 200 },
+    args: { type: "array" },
+    kwargs: { type: "object" },
+    queue: { type: "string", pattern: "^[A-Za-z0-9_.:-]{1,100}$" },
+    priority: { type: "integer", minimum: 0, maximum: 9 },
+    eta: time,
+    expires: time,
+    retries: { type: "integer", minimum: 0 },
+    maxRetries: { type: "integer", minimum: 0 },
+    timeLimit: {
+      type: "array",
+      minItems: 2,
+      maxItems: 2,
+      items: { type: ["number", "null"], minimum: 0 },
+    },
+    rootId: uuid,
+    parentId: uuid,
+    groupId: uuid,
+    chain: { type: "array" },
+    callbacks: { type: "array" },
+    errbacks: { type: "array" },
+    chord: {},
+    origin: {
+      type: "object",
+      required: ["host", "pid"],
+      properties: { host: { type: "string" }, pid: { type: "integer" } },
+    },
+    clock: { type: "integer", minimum: 0 },
+    sentAt: time,
+    uniqueKey: { type: "string", minLength: 1, maxLength: 500 },
+    signature: { type: "string" },
+  },
+} as const;
+
+const validate = ajv.compile(messageSchema);
+
+/** Why `value` is not a valid message, or undefined when it is one. */
+export function messageProblem(value: unknown): string | undefined {
+  return validate(value) ? undefined : describeErrors(validate.errors);
+}
+
+/** Throws InvalidMessage unless `value` is a valid message. */
+export function assertMessage(value: unknown): asserts value is Message {
+  const problem = messageProblem(value);
+  if (problem) throw new InvalidMessage(`Invalid task message: ${problem}.`);
+}
+
+/**
+ * Serialises a message and checks its size; throws InvalidMessage naming the
+ * task and both sizes when it is over the limit.
+ */
+export function encodeMessage(message: Message, maxBytes: number): string {
+  let json: string;
+  try {
+    json = JSON.stringify(message);
+  } catch (error) {
+    throw new InvalidMessage(`Arguments of task "${message.task}" cannot be encoded as JSON: ${(error as Error).message}.`);
+  }
+  // Length in UTF-16 units is a lower bound of the UTF-8 size; only measure bytes when it could matter.
+  if (json.length * 3 > maxBytes) {
+    const bytes = new TextEncoder().encode(json).length;
+    if (bytes > maxBytes) {
+      throw new InvalidMessage(
+        `Message for task "${message.task}" is ${bytes} bytes, over the limit of ${maxBytes}. Pass a reference (a row id, a URL) instead of the data, or raise "maxMessageBytes".`,
+      );
+    }
+  }
+  return json;
+}

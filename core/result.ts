@@ -1,0 +1,78 @@
+/**
+ * A handle on a sent task's result. `get()` waits for a notification and
+ * falls back to polling; a handler's error comes back as a rejected promise
+ * carrying the original error's type and message.
+ */
+import { TaskFailed } from "./errors.ts";
+import type { ResultRecord, TaskState } from "./transport.ts";
+
+/** Where an AsyncResult reads from: the app's result waiter. */
+export interface ResultSource {
+  fetch(id: string): Promise<ResultRecord>;
+  /** Resolves with the record once the task is finished; rejects with ResultTimeout after `timeoutMs`. */
+  waitFor(id: string, timeoutMs: number | undefined): Promise<ResultRecord>;
+  forget(id: string): Promise<void>;
+}
+
+/** States after which nothing changes. */
+export const READY_STATES: ReadonlySet<TaskState> = new Set(["SUCCESS", "FAILURE", "REVOKED"]);
+
+export interface GetOptions {
+  /** Give up after this many ms with ResultTimeout; waits for good when omitted. */
+  timeout?: number;
+}
+
+export class AsyncResult<R = unknown> {
+  readonly id: string;
+  readonly #source: ResultSource;
+
+  constructor(id: string, source: ResultSource) {
+    this.id = id;
+    this.#source = source;
+  }
+
+  /** Waits for the task and returns its value, or rejects with TaskFailed (named after the handler's error type). */
+  async get(options: GetOptions = {}): Promise<R> {
+    const record = await this.#source.waitFor(this.id, options.timeout);
+    return unwrap<R>(record);
+  }
+
+  /** PENDING, STARTED, RETRY, SUCCESS, FAILURE or REVOKED. */
+  async status(): Promise<TaskState> {
+    return (await this.#source.fetch(this.id)).state;
+  }
+
+  /** True once the task succeeded, failed or was revoked. */
+  async ready(): Promise<boolean> {
+    return READY_STATES.has(await this.status());
+  }
+
+  async successful(): Promise<boolean> {
+    return (await this.status()) === "SUCCESS";
+  }
+
+  async failed(): Promise<boolean> {
+    return (await this.status()) === "FAILURE";
+  }
+
+  /** Everything the backend knows: state, value, error, progress meta, attempts. */
+  record(): Promise<ResultRecord> {
+    return this.#source.fetch(this.id);
+  }
+
+  /** Deletes the stored result. */
+  forget(): Promise<void> {
+    return this.#source.forget(this.id);
+  }
+
+  toJSON(): { id: string } {
+    return { id: this.id };
+  }
+}
+
+/** The value of a finished record, or the error it stands for. */
+export function unwrap<R>(record: ResultRecord): R {
+  if (record.state === "SUCCESS") return record.value as R;
+  const info = record.error ?? { type: record.state === "REVOKED" ? "TaskRevoked" : "Error", message: `Task ended as ${record.state}.` };
+  throw new TaskFailed(record.id, info);
+}

@@ -1,0 +1,89 @@
+/**
+ * Collects items (completions, retries) and writes them in batches: one
+ * write in flight at a time, and whatever arrives meanwhile goes in the next.
+ * Idle, an item is written at once; under load, batches grow by themselves.
+ * A write that meets a dropped connection is retried with backoff (the
+ * writes are fenced, so repeating one is safe); a batch rejected for another
+ * reason is split to find the item at fault, which is dropped and reported.
+ */
+import { DatabaseError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+
+export interface BatcherOptions<T> {
+  name: string;
+  maxBatch: number;
+  write: (items: T[]) => Promise<void>;
+  logger: Logger;
+  /** Called for an item the database keeps rejecting. */
+  onDropped?: (item: T, error: unknown) => void;
+}
+
+const MAX_BACKOFF_MS = 5_000;
+
+export class Batcher<T> {
+  readonly #options: BatcherOptions<T>;
+  #pending: T[] = [];
+  #flushing?: Promise<void>;
+  #failures = 0;
+
+  constructor(options: BatcherOptions<T>) {
+    this.#options = options;
+  }
+
+  get size(): number {
+    return this.#pending.length;
+  }
+
+  add(item: T): void {
+    this.#pending.push(item);
+    this.#flushing ??= this.#flushAll().finally(() => (this.#flushing = undefined));
+  }
+
+  async #flushAll(): Promise<void> {
+    while (this.#pending.length) {
+      const batch = this.#pending.splice(0, this.#options.maxBatch);
+      try {
+        await this.#options.write(batch);
+        this.#failures = 0;
+      } catch (error) {
+        if (error instanceof DatabaseError && error.retryable) {
+          this.#pending.unshift(...batch);
+          this.#failures++;
+          const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.#failures);
+          this.#options.logger.log("warn", `Writing ${this.#options.name} failed; retrying`, { error: error.message, inMs: delay, pending: this.#pending.length });
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        } else {
+          await this.#isolate(batch, error);
+        }
+      }
+    }
+  }
+
+  /** Writes the items one by one so one bad item does not sink the rest. */
+  async #isolate(batch: T[], batchError: unknown): Promise<void> {
+    if (batch.length === 1) {
+      this.#options.logger.log("error", `Dropped one of ${this.#options.name} the database rejects`, { error: String(batchError) });
+      this.#options.onDropped?.(batch[0], batchError);
+      return;
+    }
+    for (const item of batch) {
+      try {
+        await this.#options.write([item]);
+      } catch (error) {
+        if (error instanceof DatabaseError && error.retryable) this.#pending.push(item);
+        else await this.#isolate([item], error);
+      }
+    }
+  }
+
+  /** Resolves when everything added so far is written, or after `timeoutMs`; returns what is left. */
+  async drain(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#flushing && Date.now() < deadline) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.#flushing, new Promise((r) => (timer = setTimeout(r, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
+    }
+    return this.#pending.length;
+  }
+}

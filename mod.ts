@@ -1,0 +1,44 @@
+/**
+ * tq: a distributed task queue for Deno and Bun with PostgreSQL as broker
+ * and result backend. This module is the whole public API.
+ *
+ * ```ts
+ * import { App } from "tq";
+ * export const app = new App({ name: "shop" });
+ * export const add = app.task("add", (a: number, b: number) => a + b);
+ * const result = await add.delay(2, 3);
+ * console.log(await result.get({ timeout: 5_000 })); // 5
+ * ```
+ * @module
+ */
+export { App, isApp } from "./core/app.ts";
+export type { AppOptions, Config } from "./core/config.ts";
+export { ENV_VARIABLES } from "./core/config.ts";
+export { LamportClock } from "./core/clock.ts";
+export { currentTask, RetryRequested } from "./core/context.ts";
+export type { RetryOptions, TaskContext } from "./core/context.ts";
+export type { Duration } from "./core/duration.ts";
+export {
+  ConfigError,
+  DatabaseError,
+  InvalidArguments,
+  InvalidMessage,
+  ResultTimeout,
+  TaskFailed,
+  TaskNotRegistered,
+  TimeLimitExceeded,
+  TqError,
+  WorkerLost,
+} from "./core/errors.ts";
+export type { ErrorInfo } from "./core/errors.ts";
+export { createLogger } from "./core/logger.ts";
+export type { Logger, LogLevel } from "./core/logger.ts";
+export { messageSchema, PROTOCOL_VERSION } from "./core/message.ts";
+export type { Message } from "./core/message.ts";
+export { AsyncResult } from "./core/result.ts";
+export type { GetOptions } from "./core/result.ts";
+export { Task } from "./core/task.ts";
+export type { SendOptions, TaskHandler, TaskOptions } from "./core/task.ts";
+export type { ResultRecord, TaskState } from "./core/transport.ts";
+export { Worker } from "./core/worker/worker.ts";
+export type { WorkerOptions, WorkerStats } from "./core/worker/worker.ts";

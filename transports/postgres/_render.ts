@@ -1,0 +1,38 @@
+/** Fills the placeholders of the generated SQL for one schema. */
+import { migrations, queries, type QueryName } from "./_sql.ts";
+
+/** Quoted identifiers and channel names for `schema` (already validated as an identifier). */
+function substitutions(schema: string): Record<string, string> {
+  return {
+    schema: `"${schema}"`,
+    jobs_channel: `${schema}_jobs`,
+    results_channel: `${schema}_results`,
+  };
+}
+
+function fill(sql: string, values: Record<string, string>): string {
+  return sql.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    if (!(key in values)) throw new Error(`Unknown SQL placeholder {{${key}}}.`);
+    return values[key];
+  });
+}
+
+export interface RenderedSql {
+  queries: Record<QueryName, string>;
+  migrations: { version: number; name: string; sql: string }[];
+  jobsChannel: string;
+  resultsChannel: string;
+}
+
+/** Every statement with the schema's names filled in, done once per transport. */
+export function renderSql(schema: string): RenderedSql {
+  const values = substitutions(schema);
+  const rendered = {} as Record<QueryName, string>;
+  for (const [name, sql] of Object.entries(queries)) rendered[name as QueryName] = fill(sql, values);
+  return {
+    queries: rendered,
+    migrations: migrations.map((m) => ({ ...m, sql: fill(m.sql, values) })),
+    jobsChannel: values.jobs_channel,
+    resultsChannel: values.results_channel,
+  };
+}

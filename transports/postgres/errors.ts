@@ -1,0 +1,66 @@
+/**
+ * Translates driver and server errors into tq's errors at the transport
+ * boundary, keeping the original as `cause`. Messages name host and port,
+ * never the password.
+ */
+import { DatabaseError, TqError } from "../../core/errors.ts";
+
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNRESET",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+]);
+
+/** Where the URL points, as "host:port/database", without credentials. */
+export function describeTarget(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname || "localhost"}:${parsed.port || "5432"}${parsed.pathname || ""}`;
+  } catch {
+    return "(unparseable database URL)";
+  }
+}
+
+/** True when the error means the connection, not the statement, failed: worth retrying. */
+export function isConnectionError(error: unknown): boolean {
+  // deno-lint-ignore no-explicit-any
+  const code = (error as any)?.code ?? (error as any)?.cause?.code;
+  return CONNECTION_CODES.has(code) || /^(08|57P0)/.test(String(code));
+}
+
+/** A tq error for `error`, with what to do about it. */
+export function translateError(error: unknown, url: string, schema: string): Error {
+  if (error instanceof TqError) return error;
+  // deno-lint-ignore no-explicit-any
+  const e = error as any;
+  const code: string = e?.code ?? "";
+  const target = describeTarget(url);
+  if (CONNECTION_CODES.has(code) || /^08/.test(code)) {
+    return new DatabaseError(
+      `Cannot reach PostgreSQL at ${target} (${code}). Check that the server is running and that TQ_DATABASE_URL (or the "databaseUrl" option) points at it.`,
+      { cause: error, retryable: true },
+    );
+  }
+  if (code === "28P01" || code === "28000") {
+    return new DatabaseError(`PostgreSQL at ${target} refused the login: ${e.message}. Check the user and password in TQ_DATABASE_URL.`, { cause: error });
+  }
+  if (code === "3D000") {
+    return new DatabaseError(`PostgreSQL at ${target}: ${e.message}. Create the database or point TQ_DATABASE_URL at one that exists.`, { cause: error });
+  }
+  if (code === "42P01" || code === "3F000") {
+    return new DatabaseError(`tq's tables are missing in schema "${schema}" (${e.message}). Run \`tq migrate\` or leave the "migrate" option on.`, { cause: error });
+  }
+  if (code === "57P01" || code === "57P02" || code === "57P03") {
+    return new DatabaseError(`PostgreSQL at ${target} is shutting down or restarting (${code}).`, { cause: error, retryable: true });
+  }
+  const message = e?.message ?? String(error);
+  return new DatabaseError(`Database error${code ? ` ${code}` : ""}: ${message}`, { cause: error });
+}

@@ -1,0 +1,22 @@
+-- Claims up to $2 ready jobs of the queues $1 for worker $3 with a lease of
+-- $4 ms. SKIP LOCKED lets concurrent workers pass over each other's rows
+-- instead of waiting; the subquery walks the partial index jobs_claim in its
+-- own order, so a claim reads only the rows it takes. Raising attempt gives
+-- this claim its fencing token. RETURNING does not keep the subquery's order,
+-- so priority, run_at and seq come back for the caller to sort.
+with next as (
+  select id from {{schema}}.jobs
+  where state = 'queued' and queue = any($1::text[]) and run_at <= now()
+  order by priority desc, run_at, seq
+  limit $2
+  for update skip locked
+)
+update {{schema}}.jobs j
+set state = 'running',
+    attempt = j.attempt + 1,
+    worker = $3,
+    started_at = now(),
+    lease_until = now() + make_interval(secs => $4::float8 / 1000)
+from next
+where j.id = next.id
+returning j.id::text as id, j.attempt, j.priority, j.run_at, j.seq::float8 as seq, j.message

@@ -1,0 +1,19 @@
+-- Puts failed jobs that have retries left back in their queue: one update of
+-- each row (never a delete and re-insert), fenced by (id, attempt), carrying
+-- the message with its raised retry count and a run_at in the future.
+with input as (
+  select (e->>'id')::uuid as id,
+         (e->>'attempt')::integer as attempt,
+         (e->>'delayMs')::float8 as delay_ms,
+         e->'message' as message
+  from jsonb_array_elements($1::text::jsonb) as t(e)
+), retried as (
+  update {{schema}}.jobs j
+  set state = 'queued', worker = null, lease_until = null, started_at = null,
+      run_at = now() + make_interval(secs => i.delay_ms / 1000),
+      message = i.message
+  from input i
+  where j.id = i.id and j.attempt = i.attempt and j.state = 'running'
+  returning j.queue
+)
+select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from retried) q

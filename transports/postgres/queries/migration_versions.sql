@@ -1,0 +1,1 @@
+select version from {{schema}}.migrations order by version

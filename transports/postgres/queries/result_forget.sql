@@ -1,0 +1,1 @@
+delete from {{schema}}.results where id = $1::uuid
