@@ -91,7 +91,12 @@ export class App implements TaskSender {
 
   /** The transport, created on first use. */
   get transport(): Transport {
-    this.#transport ??= createTransport(this.#config);
+    if (!this.#transport) {
+      // TQ_DATABASE_URL is read now, on first use, never at construction; an explicit option wins.
+      const fromEnv = this.#options.databaseUrl === undefined ? env("TQ_DATABASE_URL") : undefined;
+      if (fromEnv) this.#config = resolveConfig({ ...this.#options, databaseUrl: fromEnv });
+      this.#transport = createTransport(this.#config);
+    }
     return this.#transport;
   }
 

@@ -60,6 +60,13 @@ export interface WorkerInfo {
   tasks: string[];
 }
 
+/** A worker row as read back, with liveness judged by the database clock. */
+export interface WorkerRecord extends WorkerInfo {
+  startedAt: Date;
+  heartbeatAt: Date;
+  alive: boolean;
+}
+
 /** Options for sending: `sql` runs the insert in the caller's own transaction. */
 export interface InsertOptions {
   /** A postgres.js transaction (or sql instance) of the caller's. */
@@ -89,6 +96,8 @@ export interface Transport {
   /** Registers or refreshes a worker and extends its jobs' leases. */
   workerHeartbeat(worker: WorkerInfo, leaseMs: number): Promise<void>;
   workerRemove(workerId: string): Promise<void>;
+  /** Registered workers; `alive` when the last heartbeat is younger than `staleMs`. */
+  workerList(staleMs: number): Promise<WorkerRecord[]>;
   resultGetMany(ids: string[]): Promise<ResultRecord[]>;
   resultForget(id: string): Promise<void>;
   /** Deletes expired results; returns how many. */

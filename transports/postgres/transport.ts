@@ -15,6 +15,7 @@ import type {
   Transport,
   Unsubscribe,
   WorkerInfo,
+  WorkerRecord,
 } from "../../core/transport.ts";
 import type { QueryName } from "./_sql.ts";
 import { renderSql, type RenderedSql } from "./_render.ts";
@@ -152,6 +153,22 @@ export class PostgresTransport implements Transport {
 
   async workerRemove(workerId: string): Promise<void> {
     await this.#run("workerRemove", [workerId]);
+  }
+
+  async workerList(staleMs: number): Promise<WorkerRecord[]> {
+    const rows = await this.#run("workerList", [staleMs]);
+    return rows.map((r) => ({
+      id: r.id,
+      app: r.app,
+      host: r.host,
+      pid: r.pid,
+      queues: r.queues,
+      concurrency: r.concurrency,
+      tasks: r.tasks,
+      startedAt: r.started_at,
+      heartbeatAt: r.heartbeat_at,
+      alive: r.alive,
+    }));
   }
 
   async resultGetMany(ids: string[]): Promise<ResultRecord[]> {
