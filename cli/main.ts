@@ -22,7 +22,7 @@ function buildCli() {
     .option("--log-format <format>", "text or json (default text)")
     .option("--grace <duration>", "Time running tasks get to finish after SIGTERM (default 30s)")
     .example("tq worker -A ./tasks.ts --concurrency 20 --queues default,slow")
-    .action((flags) => workerCommand(flags));
+    .action((flags) => workerCommand(lastValues(flags)));
   cli
     .command("call <task> [...args]", "Send a task by name; arguments are JSON where they parse as JSON")
     .option("-A, --app <path>", "Module of the app (optional: checks the task name against it)")
@@ -34,14 +34,19 @@ function buildCli() {
     .option("--wait", "Wait for the result and print it as JSON")
     .option("--timeout <duration>", "With --wait: give up after this long")
     .example("tq call add 2 3 --wait")
-    .action((task, rest, flags) => callCommand(task, rest, flags));
+    .action((task, rest, flags) => callCommand(task, rest, lastValues(flags)));
   cli
     .command("migrate", "Create or update tq's tables (also done automatically on first use)")
     .option("-A, --app <path>", "Module of the app (for its schema)")
-    .action((flags) => migrateCommand(flags));
+    .action((flags) => migrateCommand(lastValues(flags)));
   cli.help();
   cli.version(VERSION);
   return cli;
+}
+
+/** A flag given twice arrives as an array: the last one wins, as in most CLIs. */
+function lastValues(options: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).map(([k, v]) => [k, Array.isArray(v) && k !== "--" ? v[v.length - 1] : v]));
 }
 
 /** Runs the CLI on `argv` (without the runtime and script) and returns the exit code. */

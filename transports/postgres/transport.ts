@@ -29,6 +29,18 @@ export type Sql = any;
 /** Largest number of ids in one results notification: 36 characters each, under the 8,000-byte payload limit. */
 const RESULT_NOTIFY_CHUNK = 200;
 
+// deno-lint-ignore no-explicit-any
+type Row = Record<string, any>;
+
+interface ClaimRow {
+  id: string;
+  attempt: number;
+  priority: number;
+  run_at: Date;
+  seq: number;
+  message: unknown;
+}
+
 export interface PostgresTransportOptions {
   url: string;
   schema: string;
@@ -88,7 +100,7 @@ export class PostgresTransport implements Transport {
   }
 
   // deno-lint-ignore no-explicit-any
-  async #run(name: QueryName, params: unknown[], sql: Sql = this.#sql): Promise<any[]> {
+  async #run(name: QueryName, params: unknown[], sql: Sql = this.#sql): Promise<any> {
     await this.#ensureReady();
     return this.#guard(() => sql.unsafe(this.#rendered.queries[name], params, { prepare: true }));
   }
@@ -104,8 +116,8 @@ export class PostgresTransport implements Transport {
 
   async jobClaim(params: { queues: string[]; limit: number; workerId: string; leaseMs: number }): Promise<ClaimedJob[]> {
     const rows = await this.#run("jobClaim", [params.queues, params.limit, params.workerId, params.leaseMs]);
-    rows.sort((a, b) => b.priority - a.priority || a.run_at.getTime() - b.run_at.getTime() || a.seq - b.seq);
-    return rows.map((r) => ({ id: r.id, attempt: r.attempt, message: r.message }));
+    rows.sort((a: ClaimRow, b: ClaimRow) => b.priority - a.priority || a.run_at.getTime() - b.run_at.getTime() || a.seq - b.seq);
+    return rows.map((r: ClaimRow) => ({ id: r.id, attempt: r.attempt, message: r.message }));
   }
 
   async jobCompleteMany(completions: Completion[], resultTtlMs: number): Promise<number> {
@@ -157,7 +169,7 @@ export class PostgresTransport implements Transport {
 
   async workerList(staleMs: number): Promise<WorkerRecord[]> {
     const rows = await this.#run("workerList", [staleMs]);
-    return rows.map((r) => ({
+    return rows.map((r: Row) => ({
       id: r.id,
       app: r.app,
       host: r.host,
@@ -173,7 +185,7 @@ export class PostgresTransport implements Transport {
 
   async resultGetMany(ids: string[]): Promise<ResultRecord[]> {
     const rows = await this.#run("resultGetMany", [ids]);
-    return rows.map((r) => ({
+    return rows.map((r: Row) => ({
       id: r.id,
       state: r.state,
       task: r.task,
@@ -205,7 +217,7 @@ export class PostgresTransport implements Transport {
 
   async #listen(channel: string, onPayload: (payload: string) => void, onListen: () => void): Promise<Unsubscribe> {
     await this.#ensureReady();
-    const meta = await this.#guard(() => this.#sql.listen(channel, onPayload, onListen));
+    const meta: { unlisten(): Promise<void> } = await this.#guard(() => this.#sql.listen(channel, onPayload, onListen));
     return async () => {
       try {
         await meta.unlisten();
