@@ -39,6 +39,6 @@ export { AsyncResult } from "./core/result.ts";
 export type { GetOptions } from "./core/result.ts";
 export { Task } from "./core/task.ts";
 export type { SendOptions, TaskHandler, TaskOptions } from "./core/task.ts";
-export type { ResultRecord, TaskState } from "./core/transport.ts";
+export type { QueueCount, ResultRecord, TaskState, WorkerRecord } from "./core/transport.ts";
 export { Worker } from "./core/worker/worker.ts";
 export type { WorkerOptions, WorkerStats } from "./core/worker/worker.ts";

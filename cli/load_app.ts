@@ -28,8 +28,8 @@ export async function loadApp(path: string): Promise<App> {
   throw new ConfigError(`The module "${path}" exports several apps (${apps.map(([n]) => n).join(", ")}); export the one to run as "app".`);
 }
 
-/** The app of `-A` if given, else a bare app configured from the environment. */
+/** The app of `-A` if given, else a bare app (TQ_* variables configure both). */
 export async function appFromOptions(options: { app?: string }): Promise<{ app: App; fromModule: boolean }> {
-  if (options.app) return { app: (await loadApp(options.app)).configFromEnv(), fromModule: true };
-  return { app: new App().configFromEnv(), fromModule: false };
+  if (options.app) return { app: await loadApp(options.app), fromModule: true };
+  return { app: new App(), fromModule: false };
 }

@@ -29,49 +29,57 @@ export class App implements TaskSender {
   readonly clock = new LamportClock();
   // deno-lint-ignore no-explicit-any
   readonly registry = new Registry<Task<any, any>>();
+  /** Options given in code (constructor, configFromObject) or forced by configFromEnv. */
   #options: AppOptions;
-  #config: Config;
-  #logger: Logger;
+  /** TQ_* variables, read once on first use: they fill in what the code left out. */
+  #envOptions?: AppOptions;
+  #config?: Config;
+  #logger?: Logger;
   #transport?: Transport;
   #waiter?: ResultWaiter;
   #initHooks: (() => void | Promise<void>)[] = [];
   #initialized?: Promise<void>;
 
   constructor(options: AppOptions = {}) {
+    // Validate now so a bad option fails where it is written; env is read later, on first use.
+    resolveConfig(options);
     this.#options = { ...options };
-    this.#config = resolveConfig(this.#options);
-    this.#logger = this.#config.logger ?? createLogger({ level: this.#config.logLevel });
   }
 
-  /** The resolved configuration (defaults applied, durations in ms). */
+  /**
+   * The resolved configuration: options from code, then TQ_* variables for
+   * what the code left out, then defaults. Reading it is the app's first use.
+   */
   get config(): Readonly<Config> {
+    if (!this.#config) {
+      this.#envOptions ??= optionsFromEnv(env);
+      this.#config = resolveConfig({ ...this.#envOptions, ...this.#options });
+    }
     return this.#config;
   }
 
   get name(): string {
-    return this.#config.name;
+    return this.config.name;
   }
 
   get logger(): Logger {
+    this.#logger ??= this.config.logger ?? createLogger({ level: this.config.logLevel });
     return this.#logger;
   }
 
   /** Overrides options with `options`; call before the app is first used. */
   configFromObject(options: AppOptions): this {
-    this.#reconfigure({ ...this.#options, ...options });
+    const merged = { ...this.#options, ...options };
+    resolveConfig({ ...this.#envOptions, ...merged });
+    this.#options = merged;
+    this.#config = undefined;
+    this.#logger = undefined;
     return this;
   }
 
-  /** Overrides options with TQ_* environment variables (e.g. TQ_DATABASE_URL). */
+  /** Makes TQ_* environment variables override options given in code. */
   configFromEnv(read: (name: string) => string | undefined = env): this {
     return this.configFromObject(optionsFromEnv(read));
-  }
-
-  #reconfigure(options: AppOptions): void {
-    const config = resolveConfig(options);
-    this.#options = options;
-    this.#config = config;
-    this.#logger = config.logger ?? createLogger({ level: config.logLevel });
   }
 
   /** Runs `hook` once, before the app first talks to the database. */
@@ -91,12 +99,7 @@ export class App implements TaskSender {
 
   /** The transport, created on first use. */
   get transport(): Transport {
-    if (!this.#transport) {
-      // TQ_DATABASE_URL is read now, on first use, never at construction; an explicit option wins.
-      const fromEnv = this.#options.databaseUrl === undefined ? env("TQ_DATABASE_URL") : undefined;
-      if (fromEnv) this.#config = resolveConfig({ ...this.#options, databaseUrl: fromEnv });
-      this.#transport = createTransport(this.#config);
-    }
+    this.#transport ??= createTransport(this.config);
     return this.#transport;
   }
 
@@ -109,7 +112,7 @@ export class App implements TaskSender {
   }
 
   get results(): ResultWaiter {
-    this.#waiter ??= new ResultWaiter(() => this.transport, this.#config.pollIntervalMs, this.#logger);
+    this.#waiter ??= new ResultWaiter(() => this.transport, this.config.pollIntervalMs, this.logger);
     return this.#waiter;
   }
 
@@ -128,13 +131,13 @@ export class App implements TaskSender {
   /** Sends one job per argument list, in one statement. `options.id` is not allowed here. */
   async sendMany<R = unknown>(name: string, argsList: unknown[][], options: SendOptions = {}): Promise<AsyncResult<R>[]> {
     const task = this.registry.get(name);
-    const defaults = { defaultQueue: this.#config.defaultQueue, clock: this.clock.forward() };
+    const defaults = { defaultQueue: this.config.defaultQueue, clock: this.clock.forward() };
     if (argsList.length > 1 && options.id) throw new TypeError(`Send option "id" names one job; it cannot be used to send ${argsList.length}.`);
     const ids: string[] = [];
     const encoded = argsList.map((args) => {
       const message = buildMessage(name, args, options, task?.options, defaults);
       ids.push(message.id);
-      return encodeMessage(message, this.#config.maxMessageBytes);
+      return encodeMessage(message, this.config.maxMessageBytes);
     });
     await this.ready();
     await this.transport.jobInsertMany(encoded, { sql: options.sql });

@@ -24,7 +24,7 @@ export interface ConsoleLoggerOptions {
 }
 
 function formatValue(value: unknown): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value);
+  const text = typeof value === "string" ? value : Array.isArray(value) ? value.join(",") : JSON.stringify(value);
   return /[\s"=]/.test(text ?? "") ? JSON.stringify(text) : String(text);
 }
 

@@ -67,6 +67,13 @@ export interface WorkerRecord extends WorkerInfo {
   alive: boolean;
 }
 
+/** How many jobs of one queue are in one state. */
+export interface QueueCount {
+  queue: string;
+  state: "queued" | "running";
+  count: number;
+}
+
 /** Options for sending: `sql` runs the insert in the caller's own transaction. */
 export interface InsertOptions {
   /** A postgres.js transaction (or sql instance) of the caller's. */
@@ -93,6 +100,8 @@ export interface Transport {
   jobRescueExpired(resultTtlMs: number): Promise<{ requeued: number; failed: number }>;
   /** Milliseconds until the earliest queued job is ready; null when none is queued. */
   jobNextReadyIn(queues: string[]): Promise<number | null>;
+  /** Queued and running jobs per queue. */
+  jobCountByQueue(): Promise<QueueCount[]>;
   /** Registers or refreshes a worker and extends its jobs' leases. */
   workerHeartbeat(worker: WorkerInfo, leaseMs: number): Promise<void>;
   workerRemove(workerId: string): Promise<void>;
@@ -106,5 +115,9 @@ export interface Transport {
   subscribeJobs(onWake: (queue: string) => void): Promise<Unsubscribe>;
   /** Calls `onFinished` with the ids of tasks that finished. */
   subscribeResults(onFinished: (ids: string[]) => void): Promise<Unsubscribe>;
+  /** The database server's version, for reports. */
+  serverVersion(): Promise<string>;
+  /** Deletes everything tq stored: all jobs, results and workers of this app's schema. */
+  uninstall(): Promise<void>;
   close(): Promise<void>;
 }

@@ -38,7 +38,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
   const prefetch = integer(flags.prefetch, "prefetch", 0);
   const queues = flags.queues?.split(",").map((q) => q.trim()).filter(Boolean);
 
-  const app = (await loadApp(flags.app)).configFromEnv();
+  const app = await loadApp(flags.app);
   const logger = createLogger({ level: logLevel, format: logFormat });
   app.configFromObject({ logger });
   const worker = new Worker(app, { queues, concurrency, prefetch, logger });

@@ -14,6 +14,7 @@ import type {
   RetryRequest,
   Transport,
   Unsubscribe,
+  QueueCount,
   WorkerInfo,
   WorkerRecord,
 } from "../../core/transport.ts";
@@ -150,6 +151,10 @@ export class PostgresTransport implements Transport {
     return row.wait_ms ?? null;
   }
 
+  jobCountByQueue(): Promise<QueueCount[]> {
+    return this.#run("jobCountByQueue", []);
+  }
+
   async workerHeartbeat(worker: WorkerInfo, leaseMs: number): Promise<void> {
     await this.#run("workerHeartbeat", [
       worker.id,
@@ -225,6 +230,16 @@ export class PostgresTransport implements Transport {
         // The listening connection is already gone: nothing left to stop.
       }
     };
+  }
+
+  async serverVersion(): Promise<string> {
+    const [row] = await this.#guard(() => this.#sql.unsafe(this.#rendered.queries.serverVersion));
+    return `PostgreSQL ${row.version}`;
+  }
+
+  async uninstall(): Promise<void> {
+    await this.#guard(() => this.#sql.unsafe(this.#rendered.queries.schemaDrop));
+    this.#ready = undefined;
   }
 
   async close(): Promise<void> {
