@@ -3,7 +3,7 @@
  * the finished ids, and one query fetches those we wait for. A poll of all
  * waited ids covers lost notifications (poolers, the embedded database).
  */
-import { ResultTimeout } from "./errors.ts";
+import { DatabaseError, ResultTimeout } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { READY_STATES, type ResultSource } from "./result.ts";
 import type { ResultRecord, Transport, Unsubscribe } from "./transport.ts";
@@ -92,7 +92,8 @@ export class ResultWaiter implements ResultSource {
     try {
       records = await this.#transport().resultGetMany(ids);
     } catch (error) {
-      if (rethrow) throw error;
+      // A dropped connection is retried by the poll; anything else (bad URL, missing tables) fails the call.
+      if (rethrow && !(error instanceof DatabaseError && error.retryable)) throw error;
       this.#logger.log("warn", "Fetching results failed; will retry", { error: String(error) });
       return;
     }

@@ -110,13 +110,13 @@ export class Task<A extends any[] = any[], R = unknown> {
   }
 
   /** Sends the task with call options (queue, priority, countdown, transaction...). */
-  applyAsync(args: A, options: SendOptions = {}): Promise<AsyncResult<Awaited<R>>> {
+  async applyAsync(args: A, options: SendOptions = {}): Promise<AsyncResult<Awaited<R>>> {
     this.checkArgs(args);
     return this.#sender.sendTask<Awaited<R>>(this.name, args, options);
   }
 
   /** Sends one job per argument list in a single statement. */
-  delayMany(argsList: A[], options: SendOptions = {}): Promise<AsyncResult<Awaited<R>>[]> {
+  async delayMany(argsList: A[], options: SendOptions = {}): Promise<AsyncResult<Awaited<R>>[]> {
     for (const args of argsList) this.checkArgs(args);
     return this.#sender.sendMany<Awaited<R>>(this.name, argsList, options);
   }

@@ -17,7 +17,13 @@ const CONNECTION_CODES = new Set([
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
+  "EPIPE",
 ]);
+
+/** A socket-level failure (errno style, e.g. EPIPE) or one of the driver's connection codes. */
+function isConnectionCode(code: string): boolean {
+  return CONNECTION_CODES.has(code) || /^E[A-Z]{3,}$/.test(code) || /^08/.test(code);
+}
 
 /** Where the URL points, as "host:port/database", without credentials. */
 export function describeTarget(url: string): string {
@@ -29,13 +35,6 @@ export function describeTarget(url: string): string {
   }
 }
 
-/** True when the error means the connection, not the statement, failed: worth retrying. */
-export function isConnectionError(error: unknown): boolean {
-  // deno-lint-ignore no-explicit-any
-  const code = (error as any)?.code ?? (error as any)?.cause?.code;
-  return CONNECTION_CODES.has(code) || /^(08|57P0)/.test(String(code));
-}
-
 /** A tq error for `error`, with what to do about it. */
 export function translateError(error: unknown, url: string, schema: string): Error {
   if (error instanceof TqError) return error;
@@ -43,7 +42,7 @@ export function translateError(error: unknown, url: string, schema: string): Err
   const e = error as any;
   const code: string = e?.code ?? "";
   const target = describeTarget(url);
-  if (CONNECTION_CODES.has(code) || /^08/.test(code)) {
+  if (isConnectionCode(code)) {
     return new DatabaseError(
       `Cannot reach PostgreSQL at ${target} (${code}). Check that the server is running and that TQ_DATABASE_URL (or the "databaseUrl" option) points at it.`,
       { cause: error, retryable: true },
