@@ -18,14 +18,20 @@ export { LamportClock } from "./core/clock.ts";
 export { currentTask, RetryRequested } from "./core/context.ts";
 export type { RetryOptions, TaskContext } from "./core/context.ts";
 export type { Duration } from "./core/duration.ts";
+export type { BackoffKind } from "./core/backoff.ts";
+export { Control } from "./core/control.ts";
+export type { RateLimitOptions, RevokeOptions } from "./core/control.ts";
+export type { Rate } from "./core/rate.ts";
 export {
   ConfigError,
   DatabaseError,
   InvalidArguments,
   InvalidMessage,
   ResultTimeout,
+  SoftTimeLimitExceeded,
   TaskFailed,
   TaskNotRegistered,
+  TaskRevoked,
   TimeLimitExceeded,
   TqError,
   WorkerLost,
@@ -38,7 +44,8 @@ export type { Message } from "./core/message.ts";
 export { AsyncResult } from "./core/result.ts";
 export type { GetOptions } from "./core/result.ts";
 export { Task } from "./core/task.ts";
-export type { SendOptions, TaskHandler, TaskOptions } from "./core/task.ts";
-export type { QueueCount, ResultRecord, TaskState, WorkerRecord } from "./core/transport.ts";
+export type { Errback, FailedTask, SendOptions, TaskHandler, TaskOptions } from "./core/task.ts";
+export type { AttemptError, QueueCount, ResultRecord, RevokeOutcome, TaskState, WorkerRecord } from "./core/transport.ts";
+export type { PoolKind } from "./core/worker/pool/pool.ts";
 export { Worker } from "./core/worker/worker.ts";
 export type { WorkerOptions, WorkerStats } from "./core/worker/worker.ts";

@@ -4,9 +4,12 @@ import cac from "cac";
 import pkg from "../package.json" with { type: "json" };
 import { args, exit } from "../core/runtime.ts";
 import { callCommand } from "./commands/call.ts";
+import { controlCommand } from "./commands/control.ts";
+import { retryCommand } from "./commands/retry.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { workerCommand } from "./commands/worker.ts";
 import { EXIT, report, UsageError } from "./errors.ts";
+import { POOL_CHILD_COMMAND, runPoolChild } from "../core/worker/pool/child_entry.ts";
 
 export const VERSION: string = pkg.version;
 
@@ -21,6 +24,7 @@ function buildCli() {
     .option("-l, --log-level <level>", "debug, info, warn, error or silent (default info)")
     .option("--log-format <format>", "text or json (default text)")
     .option("--grace <duration>", "Time running tasks get to finish after SIGTERM (default 30s)")
+    .option("-P, --pool <kind>", "async (default), threads or process: threads and process can stop a handler at its hard time limit")
     .example("tq worker -A ./tasks.ts --concurrency 20 --queues default,slow")
     .action((flags) => workerCommand(lastValues(flags)));
   cli
@@ -31,10 +35,28 @@ function buildCli() {
     .option("--queue <name>", "Queue to send to")
     .option("--priority <n>", "0..9, 9 first")
     .option("--countdown <duration>", "Run no sooner than this from now (e.g. 10s)")
+    .option("--eta <time>", "Run no sooner than this ISO-8601 time")
+    .option("--expires <duration|time>", "Do not run after this long from now, or after this time")
     .option("--wait", "Wait for the result and print it as JSON")
     .option("--timeout <duration>", "With --wait: give up after this long")
     .example("tq call add 2 3 --wait")
     .action((task, rest, flags) => callCommand(task, rest, lastValues(flags)));
+  cli
+    .command("control <action> [...args]", "Steer workers: revoke ID... [--terminate] | rate-limit TASK RATE [--cluster]")
+    .option("-A, --app <path>", "Module of the app (for its schema and database)")
+    .option("--terminate", "revoke: also stop the task if it is running")
+    .option("--cluster", "rate-limit: change the cluster-wide limit instead of the per-worker one")
+    .option("--json", "Print the outcome as JSON")
+    .example("tq control revoke 1b4e28ba-2fa1-11d2-883f-0016d3cca427 --terminate")
+    .example('tq control rate-limit send_email "10/s"')
+    .action((action, rest, flags) => controlCommand(action, rest, lastValues(flags)));
+  cli
+    .command("retry [...ids]", "Send failed jobs again (kept for failedTtl, 7 days by default)")
+    .option("-A, --app <path>", "Module of the app (for its schema and database)")
+    .option("--all-failed", "Every failed job (of --task, if given)")
+    .option("--task <name>", "With --all-failed: only this task's")
+    .example("tq retry --all-failed --task send_email")
+    .action((ids, flags) => retryCommand(ids, lastValues(flags)));
   cli
     .command("migrate", "Create or update tq's tables (also done automatically on first use)")
     .option("-A, --app <path>", "Module of the app (for its schema)")
@@ -51,6 +73,8 @@ function lastValues(options: Record<string, unknown>): Record<string, unknown> {
 
 /** Runs the CLI on `argv` (without the runtime and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // A pool's child process: the same binary re-run, serving one worker over IPC.
+  if (argv[0] === POOL_CHILD_COMMAND) return await runPoolChild(argv.slice(1));
   const cli = buildCli();
   try {
     cli.parse(["tq", "tq", ...argv], { run: false });

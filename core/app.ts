@@ -5,6 +5,7 @@
  */
 import { createTransport } from "../transports/mod.ts";
 import { LamportClock } from "./clock.ts";
+import { Control } from "./control.ts";
 import { type AppOptions, type Config, optionsFromEnv, resolveConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { encodeMessage } from "./message.ts";
@@ -12,7 +13,7 @@ import { Registry } from "./registry.ts";
 import { AsyncResult } from "./result.ts";
 import { ResultWaiter } from "./result_waiter.ts";
 import { env } from "./runtime.ts";
-import { buildMessage } from "./sending.ts";
+import { buildMessage, insertTiming } from "./sending.ts";
 import { type SendOptions, Task, type TaskHandler, type TaskOptions, type TaskSender } from "./task.ts";
 import type { Transport } from "./transport.ts";
 
@@ -39,6 +40,7 @@ export class App implements TaskSender {
   #waiter?: ResultWaiter;
   #initHooks: (() => void | Promise<void>)[] = [];
   #initialized?: Promise<void>;
+  #control?: Control;
 
   constructor(options: AppOptions = {}) {
     // Validate now so a bad option fails where it is written; env is read later, on first use.
@@ -112,8 +114,26 @@ export class App implements TaskSender {
   }
 
   get results(): ResultWaiter {
-    this.#waiter ??= new ResultWaiter(() => this.transport, this.config.pollIntervalMs, this.logger);
+    this.#waiter ??= new ResultWaiter(() => this.transport, this.config.pollIntervalMs, this.logger, (id, terminate) => this.control.revoke(id, { terminate }));
     return this.#waiter;
+  }
+
+  /** Revokes tasks and changes rate limits across the running workers. */
+  get control(): Control {
+    this.#control ??= new Control(async () => {
+      await this.ready();
+      return this.transport;
+    }, () => this.config.resultTtlMs);
+    return this.#control;
+  }
+
+  /**
+   * Sends failed jobs again (kept for `failedTtl`): the ids given, or with
+   * `all` every failed job, of `task` when given. Returns the ids requeued.
+   */
+  async retryFailed(params: { ids?: string[]; task?: string; all?: boolean }): Promise<string[]> {
+    await this.ready();
+    return this.transport.resultRequeueFailed(params);
   }
 
   /** Applies database migrations now (otherwise they run on first use). */
@@ -133,14 +153,11 @@ export class App implements TaskSender {
     const task = this.registry.get(name);
     const defaults = { defaultQueue: this.config.defaultQueue, clock: this.clock.forward() };
     if (argsList.length > 1 && options.id) throw new TypeError(`Send option "id" names one job; it cannot be used to send ${argsList.length}.`);
-    const ids: string[] = [];
-    const encoded = argsList.map((args) => {
-      const message = buildMessage(name, args, options, task?.options, defaults);
-      ids.push(message.id);
-      return encodeMessage(message, this.config.maxMessageBytes);
-    });
+    const encoded = argsList.map((args) => encodeMessage(buildMessage(name, args, options, task?.options, defaults), this.config.maxMessageBytes));
+    const timing = insertTiming(options, task?.options);
     await this.ready();
-    await this.transport.jobInsertMany(encoded, { sql: options.sql });
+    // A unique send may come back with the id of the job that already holds its key.
+    const ids = await this.transport.jobInsertMany(encoded, { ...timing, sql: options.sql });
     return ids.map((id) => new AsyncResult<R>(id, this.results));
   }
 

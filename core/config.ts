@@ -23,6 +23,8 @@ export interface AppOptions {
   poolSize?: number;
   /** How long results are kept. */
   resultTtl?: Duration;
+  /** How long failed jobs are kept, with their message and errors, for `tq retry`. */
+  failedTtl?: Duration;
   /** Largest message, in JSON bytes. */
   maxMessageBytes?: number;
   /** Worker: concurrent handlers. */
@@ -56,6 +58,7 @@ export interface Config {
   migrate: boolean;
   poolSize: number;
   resultTtlMs: number;
+  failedTtlMs: number;
   maxMessageBytes: number;
   concurrency: number;
   prefetch: number;
@@ -82,6 +85,7 @@ export const ENV_VARIABLES: Record<string, keyof AppOptions> = {
   TQ_MIGRATE: "migrate",
   TQ_POOL_SIZE: "poolSize",
   TQ_RESULT_TTL: "resultTtl",
+  TQ_FAILED_TTL: "failedTtl",
   TQ_MAX_MESSAGE_BYTES: "maxMessageBytes",
   TQ_CONCURRENCY: "concurrency",
   TQ_PREFETCH: "prefetch",
@@ -164,6 +168,7 @@ export function resolveConfig(options: AppOptions): Config {
     migrate,
     poolSize: positiveInt(options, "poolSize", D.DEFAULT_POOL_SIZE),
     resultTtlMs: duration(options, "resultTtl", D.DEFAULT_RESULT_TTL_MS),
+    failedTtlMs: duration(options, "failedTtl", D.DEFAULT_FAILED_TTL_MS),
     maxMessageBytes: positiveInt(options, "maxMessageBytes", D.DEFAULT_MAX_MESSAGE_BYTES, 1024),
     concurrency: positiveInt(options, "concurrency", D.DEFAULT_CONCURRENCY),
     prefetch: positiveInt(options, "prefetch", D.DEFAULT_PREFETCH, 0),
@@ -179,7 +184,7 @@ export function resolveConfig(options: AppOptions): Config {
   if (config.heartbeatMs >= config.leaseMs) {
     throw new ConfigError(`Option "heartbeat" (${config.heartbeatMs} ms) must be shorter than "lease" (${config.leaseMs} ms), or leases expire between heartbeats.`);
   }
-  if (config.batchSize > 500) throw new ConfigError(`Option "batchSize" must be at most 500, got ${config.batchSize}.`);
+  if (config.batchSize > 1000) throw new ConfigError(`Option "batchSize" must be at most 1000, got ${config.batchSize}.`);
   return config;
 }
 

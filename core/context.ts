@@ -36,6 +36,11 @@ export interface TaskContext {
   readonly message: Message;
   /** Asks for another attempt later; throw what it returns: `throw this.retry()`. */
   retry(options?: RetryOptions): RetryRequested;
+  /**
+   * Stores custom progress (Celery's update_state): any JSON value, readable
+   * with `AsyncResult.info()` while the task runs and after it ends.
+   */
+  progress(meta: unknown): Promise<void>;
 }
 
 /**

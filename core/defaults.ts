@@ -26,8 +26,13 @@ export const DEFAULT_CONCURRENCY = 10;
 /** Jobs claimed beyond the free slots so the next job starts without a round trip; each one is held by this worker if it dies. */
 export const DEFAULT_PREFETCH = 10;
 
-/** Largest number of jobs one claim or one completion statement handles. */
-export const DEFAULT_BATCH_SIZE = 100;
+/**
+ * Largest number of jobs one claim or one completion statement handles. A
+ * worker claims this many only when its jobs finish faster than a claim round
+ * trip (the prefetch window adapts); per-statement cost then dominates: on the
+ * 2-core test machine a 500-job claim cost 24 us a job against 135 us at 10.
+ */
+export const DEFAULT_BATCH_SIZE = 500;
 
 /** How long a claimed job stays ours without a heartbeat: the time a dead worker's job waits before it runs again. */
 export const DEFAULT_LEASE_MS = 30_000;
@@ -55,3 +60,9 @@ export const DEFAULT_MAINTENANCE_MS = 5_000;
 
 /** Log level of the library when the user sets none: quiet unless something is wrong. */
 export const DEFAULT_LOG_LEVEL = "warn";
+
+/** Longest exponential retry delay: a task failing for hours still tries every 10 minutes. */
+export const DEFAULT_RETRY_BACKOFF_MAX_MS = 10 * 60 * 1000;
+
+/** Failed jobs (with their message and errors, for `tq retry`) are kept a week: long enough to notice and act. */
+export const DEFAULT_FAILED_TTL_MS = 7 * 24 * 60 * 60 * 1000;

@@ -50,9 +50,23 @@ export class WorkerLost extends TqError {
   override name = "WorkerLost";
 }
 
-/** A task's hard time limit passed. */
+/** A task's hard time limit passed: the job failed and its slot was freed. */
 export class TimeLimitExceeded extends TqError {
   override name = "TimeLimitExceeded";
+}
+
+/**
+ * A task's soft time limit passed. It is the reason of the handler's
+ * AbortSignal, so `this.signal.throwIfAborted()` throws it and a handler can
+ * catch it to clean up before the hard limit.
+ */
+export class SoftTimeLimitExceeded extends TqError {
+  override name = "SoftTimeLimitExceeded";
+}
+
+/** The task was revoked. The reason of the signal of a terminated task, and the error type of a REVOKED result. */
+export class TaskRevoked extends TqError {
+  override name = "TaskRevoked";
 }
 
 /** What a failed task left behind: the handler's error type, message and stack. */

@@ -11,6 +11,8 @@ export type LogFields = Record<string, unknown>;
 /** What tq logs through. Supply your own to route tq's logs elsewhere. */
 export interface Logger {
   log(level: Exclude<LogLevel, "silent">, message: string, fields?: LogFields): void;
+  /** Whether `level` would be written; lets hot paths skip building a line nobody reads. Assumed true when absent. */
+  enabled?(level: Exclude<LogLevel, "silent">): boolean;
 }
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -34,6 +36,7 @@ export function createLogger(options: ConsoleLoggerOptions = {}): Logger {
   const format = options.format ?? "text";
   const write = options.write ?? ((line: string) => console.error(line));
   return {
+    enabled: (level) => RANK[level] >= threshold,
     log(level, message, fields = {}) {
       if (RANK[level] < threshold) return;
       const time = new Date().toISOString();

@@ -39,7 +39,8 @@ export interface Message {
   groupId?: string;
   chain?: unknown[];
   callbacks?: unknown[];
-  errbacks?: unknown[];
+  /** Tasks sent if this one fails for good. */
+  errbacks?: { task: string; args: unknown[]; queue?: string }[];
   chord?: unknown;
   origin: Origin;
   /** Lamport clock of the sender. */
@@ -80,7 +81,19 @@ export const messageSchema = {
     groupId: uuid,
     chain: { type: "array" },
     callbacks: { type: "array" },
-    errbacks: { type: "array" },
+    errbacks: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["task", "args"],
+        additionalProperties: false,
+        properties: {
+          task: { type: "string", minLength: 1, maxLength: 200 },
+          args: { type: "array" },
+          queue: { type: "string", pattern: "^[A-Za-z0-9_.:-]{1,100}$" },
+        },
+      },
+    },
     chord: {},
     origin: {
       type: "object",

@@ -55,6 +55,10 @@ export class Registry<T extends { name: string }> {
     return [...this.#tasks.keys()];
   }
 
+  all(): T[] {
+    return [...this.#tasks.values()];
+  }
+
   get size(): number {
     return this.#tasks.size;
   }

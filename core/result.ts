@@ -3,8 +3,9 @@
  * falls back to polling; a handler's error comes back as a rejected promise
  * carrying the original error's type and message.
  */
-import { TaskFailed } from "./errors.ts";
-import type { ResultRecord, TaskState } from "./transport.ts";
+import { type Duration, parseDuration } from "./duration.ts";
+import { ConfigError, TaskFailed } from "./errors.ts";
+import type { ResultRecord, RevokeOutcome, TaskState } from "./transport.ts";
 
 /** Where an AsyncResult reads from: the app's result waiter. */
 export interface ResultSource {
@@ -12,14 +13,15 @@ export interface ResultSource {
   /** Resolves with the record once the task is finished; rejects with ResultTimeout after `timeoutMs`. */
   waitFor(id: string, timeoutMs: number | undefined): Promise<ResultRecord>;
   forget(id: string): Promise<void>;
+  revoke(id: string, terminate: boolean): Promise<RevokeOutcome[]>;
 }
 
 /** States after which nothing changes. */
 export const READY_STATES: ReadonlySet<TaskState> = new Set(["SUCCESS", "FAILURE", "REVOKED"]);
 
 export interface GetOptions {
-  /** Give up after this many ms with ResultTimeout; waits for good when omitted. */
-  timeout?: number;
+  /** Give up after this long (ms or "5s") with ResultTimeout; waits for good when omitted. */
+  timeout?: Duration;
 }
 
 export class AsyncResult<R = unknown> {
@@ -33,7 +35,12 @@ export class AsyncResult<R = unknown> {
 
   /** Waits for the task and returns its value, or rejects with TaskFailed (named after the handler's error type). */
   async get(options: GetOptions = {}): Promise<R> {
-    const record = await this.#source.waitFor(this.id, options.timeout);
+    let timeoutMs: number | undefined;
+    if (options.timeout !== undefined) {
+      timeoutMs = parseDuration(options.timeout);
+      if (timeoutMs === undefined) throw new ConfigError(`Option "timeout" of get() must be a duration such as 5000 or "5s", got ${JSON.stringify(options.timeout)}.`);
+    }
+    const record = await this.#source.waitFor(this.id, timeoutMs);
     return unwrap<R>(record);
   }
 
@@ -58,6 +65,21 @@ export class AsyncResult<R = unknown> {
   /** Everything the backend knows: state, value, error, progress meta, attempts. */
   record(): Promise<ResultRecord> {
     return this.#source.fetch(this.id);
+  }
+
+  /** Progress meta stored by the handler with `this.progress()` (Celery's `info`), or null. */
+  async info(): Promise<unknown> {
+    return (await this.#source.fetch(this.id)).meta ?? null;
+  }
+
+  /**
+   * Revokes the task: if it is waiting it never runs; if it is running it
+   * finishes (without retries) unless `terminate`, which aborts its signal
+   * and ends it as REVOKED at once.
+   */
+  async revoke(options: { terminate?: boolean } = {}): Promise<RevokeOutcome["outcome"]> {
+    const [outcome] = await this.#source.revoke(this.id, options.terminate ?? false);
+    return outcome.outcome;
   }
 
   /** Deletes the stored result. */

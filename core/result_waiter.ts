@@ -6,7 +6,7 @@
 import { DatabaseError, ResultTimeout } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { READY_STATES, type ResultSource } from "./result.ts";
-import type { ResultRecord, Transport, Unsubscribe } from "./transport.ts";
+import type { ResultRecord, RevokeOutcome, Transport, Unsubscribe } from "./transport.ts";
 
 interface Waiter {
   resolve(record: ResultRecord): void;
@@ -21,11 +21,17 @@ export class ResultWaiter implements ResultSource {
   #subscription?: Promise<Unsubscribe | undefined>;
   #pollTimer?: ReturnType<typeof setTimeout>;
   #closed = false;
+  readonly #revoke: ResultSource["revoke"];
 
-  constructor(transport: () => Transport, pollMs: number, logger: Logger) {
+  constructor(transport: () => Transport, pollMs: number, logger: Logger, revoke: ResultSource["revoke"]) {
     this.#transport = transport;
     this.#pollMs = pollMs;
     this.#logger = logger;
+    this.#revoke = revoke;
+  }
+
+  revoke(id: string, terminate: boolean): Promise<RevokeOutcome[]> {
+    return this.#revoke(id, terminate);
   }
 
   async fetch(id: string): Promise<ResultRecord> {

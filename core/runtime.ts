@@ -4,6 +4,7 @@
  * module.
  */
 import process from "node:process";
+import { type ChildProcess, fork } from "node:child_process";
 import { hostname as osHostname } from "node:os";
 import { pathToFileURL } from "node:url";
 import { isAbsolute, resolve } from "node:path";
@@ -74,4 +75,59 @@ export function scriptCommand(script: string): string[] {
 /** Resident set size of this process in bytes. */
 export function rss(): number {
   return process.memoryUsage().rss;
+}
+
+/**
+ * True inside a `bun build --compile` binary, whose own modules live under
+ * /$bunfs/ (B:/~BUN/ on Windows): there the program re-runs itself, as there
+ * is no script file to hand a child.
+ */
+export function isCompiledBinary(): boolean {
+  const compiled = /^\/?(\$bunfs\/|[A-Za-z]:[\\/]~BUN[\\/])/;
+  return compiled.test(process.argv[1] ?? "") || compiled.test(decodeURIComponent(new URL(import.meta.url).pathname));
+}
+
+/**
+ * Why Web Workers cannot serve as a pool whose handlers can be stopped, or
+ * undefined when they can. Deno 2.9 does not stop a Web Worker spinning in
+ * `while (true) {}` on terminate() (DESIGN.md, facts); Bun does. A compiled
+ * binary lacks the thread's script unless the build embeds it.
+ */
+export function threadsUnavailable(): string | undefined {
+  if (runtimeName !== "bun") return `${runtimeVersion()} cannot stop a Web Worker that is busy (terminate() leaves a spinning thread running)`;
+  if (isCompiledBinary()) return "a compiled binary does not embed the thread script";
+  return undefined;
+}
+
+/**
+ * The command that starts a pool child, as [executable, script, ...args] for
+ * forkProcess: this runtime on `script` from source, or in a compiled binary
+ * the binary itself with its hidden `subcommand`. A compiled binary puts its
+ * own entry point (/$bunfs/root/...) in argv[1] by itself, so the subcommand
+ * takes the script's place: the child's argv is then [binary, entry, subcommand].
+ */
+export function poolChildCommand(script: string, subcommand: string): string[] {
+  if (isCompiledBinary()) return [process.execPath, subcommand];
+  return [process.execPath, script];
+}
+
+/**
+ * Starts [executable, script, ...args] as a child process with an IPC channel
+ * (node:child_process fork). Deno's fork turns this into `deno run -A script`
+ * and Bun's into `bun script`; an empty execArgv keeps the parent's own flags
+ * (a test runner's, say) out of the child. stdout and stderr are shared, so a
+ * handler's console output shows in the worker's.
+ */
+export function forkProcess(command: string[]): ChildProcess {
+  const [execPath, script, ...rest] = command;
+  return fork(script, rest, { execPath, execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+}
+
+/**
+ * Asks the runtime for a full garbage collection where it allows one (Bun);
+ * elsewhere does nothing. For memory measurements only.
+ */
+export function collectGarbage(): void {
+  g.Bun?.gc?.(true);
+  (g.gc as (() => void) | undefined)?.();
 }

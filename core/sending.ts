@@ -2,9 +2,11 @@
 import * as D from "./defaults.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError } from "./errors.ts";
+import { createHash } from "node:crypto";
 import { assertMessage, type Message, PROTOCOL_VERSION } from "./message.ts";
 import { hostname, pid } from "./runtime.ts";
-import type { SendOptions, TaskOptions } from "./task.ts";
+import { type Errback, type SendOptions, type TaskOptions, timeLimitMs } from "./task.ts";
+import type { InsertOptions } from "./transport.ts";
 
 let cachedHost: string | undefined;
 
@@ -54,10 +56,53 @@ export function buildMessage(
   if (options.eta !== undefined) message.eta = toIso(options.eta, "eta");
   if (options.countdown !== undefined) message.eta = fromNow(options.countdown, "countdown");
   if (options.expires !== undefined) {
-    message.expires = typeof options.expires === "number" || (typeof options.expires === "string" && parseDuration(options.expires) !== undefined)
-      ? fromNow(options.expires as Duration, "expires")
-      : toIso(options.expires as Date | string, "expires");
+    message.expires = expiresInMs(options) !== undefined ? fromNow(options.expires as Duration, "expires") : toIso(options.expires as Date | string, "expires");
   }
+  if (options.timeLimit) message.timeLimit = timeLimitMs(options.timeLimit, `Send option "timeLimit"`);
+  const uniqueKey = options.uniqueKey ?? (task?.unique ? derivedUniqueKey(name, args, message.kwargs) : undefined);
+  if (uniqueKey !== undefined) message.uniqueKey = uniqueKey;
+  if (options.errback !== undefined) message.errbacks = errbacks(options.errback);
   assertMessage(message);
   return message;
+}
+
+/** `expires` as ms from now when it is a duration; undefined when it is a time (or absent). */
+function expiresInMs(options: SendOptions): number | undefined {
+  const { expires } = options;
+  if (typeof expires === "number" || (typeof expires === "string" && parseDuration(expires) !== undefined)) {
+    return parseDuration(expires as Duration);
+  }
+  return undefined;
+}
+
+/** A unique key from the task name and arguments: equal calls share it. */
+function derivedUniqueKey(name: string, args: unknown[], kwargs: Record<string, unknown>): string {
+  const digest = createHash("sha256").update(JSON.stringify([args, kwargs])).digest("hex");
+  return `${name}:${digest}`;
+}
+
+function errbacks(value: NonNullable<SendOptions["errback"]>): NonNullable<Message["errbacks"]> {
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((item: string | Errback) => {
+    const errback = typeof item === "string" ? { task: item } : item;
+    if (typeof errback?.task !== "string" || errback.task === "") {
+      throw new ConfigError(`Send option "errback" must name a task: a name or { task, args?, queue? }, got ${JSON.stringify(item)}.`);
+    }
+    return { task: errback.task, args: errback.args ?? [], ...(errback.queue ? { queue: errback.queue } : {}) };
+  });
+}
+
+/** What the database applies with its own clock: countdown, expiry as a duration, and the unique window. */
+export function insertTiming(options: SendOptions, task: Partial<TaskOptions> | undefined): InsertOptions {
+  const timing: InsertOptions = {};
+  if (options.countdown !== undefined) timing.delayMs = parseDuration(options.countdown);
+  const expires = expiresInMs(options);
+  if (expires !== undefined) timing.expiresInMs = expires;
+  const window = options.uniqueWindow ?? (typeof task?.unique === "object" ? task.unique.window : undefined);
+  if (window !== undefined) {
+    const ms = parseDuration(window);
+    if (ms === undefined) throw new ConfigError(`Option "uniqueWindow" must be a duration such as "10m", got ${JSON.stringify(window)}.`);
+    timing.uniqueWindowMs = ms;
+  }
+  return timing;
 }

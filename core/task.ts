@@ -4,9 +4,11 @@
  * `applyAsync()` and `AsyncResult.get()`.
  */
 import { ajv, describeErrors } from "./_ajv.ts";
+import type { BackoffKind } from "./backoff.ts";
 import type { TaskContext } from "./context.ts";
-import type { Duration } from "./duration.ts";
-import { ConfigError, InvalidArguments } from "./errors.ts";
+import { type Duration, parseDuration } from "./duration.ts";
+import { ConfigError, type ErrorInfo, InvalidArguments } from "./errors.ts";
+import { parseRate, type Rate } from "./rate.ts";
 import type { AsyncResult } from "./result.ts";
 
 /** A handler: any function of JSON arguments; `this` is the task context. */
@@ -21,14 +23,55 @@ export interface TaskOptions {
   queue?: string;
   /** 0..9, 9 first. */
   priority?: number;
-  /** How often `ctx.retry()` may retry it; a job lost with its worker is tried this many times more too. */
+  /** How often it may be retried (`ctx.retry()`, `autoRetryFor`); a job lost with its worker is tried this many times more too. Default 3. */
   maxRetries?: number;
-  /** Delay before a retry when `ctx.retry()` names none. */
+  /** First (or fixed) delay before a retry when `ctx.retry()` names none. Default 1 s. */
   retryDelay?: Duration;
+  /** "exponential" (default: retryDelay × 2^retries, capped by retryBackoffMax) or "fixed". */
+  retryBackoff?: BackoffKind;
+  /** Longest exponential delay. Default 10 minutes. */
+  retryBackoffMax?: Duration;
+  /** Spread each delay randomly over [delay/2, delay] so failures together do not retry together. Default true. */
+  retryJitter?: boolean;
+  /** Errors that retry the task by themselves: error classes, or a predicate on what was thrown. */
+  // deno-lint-ignore no-explicit-any
+  autoRetryFor?: (abstract new (...args: any[]) => unknown)[] | ((error: unknown) => boolean);
+  /** Soft limit: the signal aborts with SoftTimeLimitExceeded. Hard limit: the job fails with TimeLimitExceeded and its slot is freed. */
+  timeLimit?: { soft?: Duration; hard?: Duration };
+  /** Most starts per worker, as "100/s", "10/m" or "1000/h" (Celery's rate_limit). */
+  rateLimit?: Rate;
+  /** Most starts across all workers together, enforced through the database. */
+  clusterRateLimit?: Rate;
+  /**
+   * Unique jobs: while a job with the same key is queued or running (and at
+   * least `window` after it was sent), sending again returns that job's
+   * handle. `true` derives the key from the task name and arguments.
+   */
+  unique?: boolean | { window?: Duration };
   /** Acknowledge after the handler ends (at-least-once, default) rather than before (at-most-once). */
   acksLate?: boolean;
+  /** Store no result when it succeeds (failures are still kept): for fire-and-forget tasks, one write less per job. */
+  ignoreResult?: boolean;
   /** JSON Schema of the argument array, checked on send and before the handler runs. */
   argsSchema?: Record<string, unknown>;
+  /** Called once in the worker when the task fails for good (out of retries, or an error not retried). */
+  onFailure?: (error: ErrorInfo, task: FailedTask) => void | Promise<void>;
+}
+
+/** What `onFailure` learns about the task that failed. */
+export interface FailedTask {
+  id: string;
+  name: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  retries: number;
+}
+
+/** A task to send when another one fails for good; it gets `[...args, { id, task, error }]`. */
+export interface Errback {
+  task: string;
+  args?: unknown[];
+  queue?: string;
 }
 
 /** Options of one call. */
@@ -44,6 +87,14 @@ export interface SendOptions {
   /** Not run after this time (a date) or this long from now (a duration). */
   expires?: Date | string | number;
   maxRetries?: number;
+  /** Overrides the task's time limits for this call. */
+  timeLimit?: { soft?: Duration; hard?: Duration };
+  /** Makes this call unique under this key (see TaskOptions.unique). */
+  uniqueKey?: string;
+  /** How long the unique key stays taken at least, from sending. */
+  uniqueWindow?: Duration;
+  /** Tasks to send if this one fails for good (Celery's link_error). */
+  errback?: string | Errback | (string | Errback)[];
   kwargs?: Record<string, unknown>;
   parentId?: string;
   rootId?: string;
@@ -61,7 +112,7 @@ const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 /** Checks registration options; throws ConfigError naming the bad one. */
 export function validateTaskOptions(options: TaskOptions): void {
-  const { name, queue, priority, maxRetries } = options;
+  const { name, queue, priority, maxRetries, retryBackoff, autoRetryFor, timeLimit } = options;
   if (typeof name !== "string" || name.length === 0 || name.length > 200) {
     throw new ConfigError(`Task option "name" must be a non-empty string of at most 200 characters, got ${JSON.stringify(name)}.`);
   }
@@ -74,6 +125,34 @@ export function validateTaskOptions(options: TaskOptions): void {
   if (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0)) {
     throw new ConfigError(`Task "${name}": option "maxRetries" must be a non-negative integer, got ${JSON.stringify(maxRetries)}.`);
   }
+  for (const key of ["retryDelay", "retryBackoffMax"] as const) {
+    if (options[key] !== undefined && parseDuration(options[key]!) === undefined) {
+      throw new ConfigError(`Task "${name}": option "${key}" must be a duration such as 500 or "5s", got ${JSON.stringify(options[key])}.`);
+    }
+  }
+  if (retryBackoff !== undefined && retryBackoff !== "fixed" && retryBackoff !== "exponential") {
+    throw new ConfigError(`Task "${name}": option "retryBackoff" must be "fixed" or "exponential", got ${JSON.stringify(retryBackoff)}.`);
+  }
+  if (autoRetryFor !== undefined && typeof autoRetryFor !== "function" && !(Array.isArray(autoRetryFor) && autoRetryFor.every((c) => typeof c === "function"))) {
+    throw new ConfigError(`Task "${name}": option "autoRetryFor" must be a list of error classes or a predicate function.`);
+  }
+  if (timeLimit !== undefined) timeLimitMs(timeLimit, `Task "${name}": option "timeLimit"`);
+  if (options.rateLimit !== undefined) parseRate(options.rateLimit, `rateLimit" of task "${name}`);
+  if (options.clusterRateLimit !== undefined) parseRate(options.clusterRateLimit, `clusterRateLimit" of task "${name}`);
+}
+
+/** [soft, hard] in ms (null for none) from duration options; throws ConfigError naming `where`. */
+export function timeLimitMs(limit: { soft?: Duration; hard?: Duration }, where: string): [number | null, number | null] {
+  const toMs = (value: Duration | undefined, part: string) => {
+    if (value === undefined) return null;
+    const ms = parseDuration(value);
+    if (ms === undefined || ms <= 0) throw new ConfigError(`${where}.${part} must be a positive duration such as 500 or "30s", got ${JSON.stringify(value)}.`);
+    return ms;
+  };
+  const soft = toMs(limit.soft, "soft");
+  const hard = toMs(limit.hard, "hard");
+  if (soft !== null && hard !== null && soft >= hard) throw new ConfigError(`${where}: soft (${soft} ms) must be shorter than hard (${hard} ms).`);
+  return [soft, hard];
 }
 
 // deno-lint-ignore no-explicit-any
@@ -81,6 +160,8 @@ export class Task<A extends any[] = any[], R = unknown> {
   readonly name: string;
   readonly options: Readonly<TaskOptions>;
   readonly handler: TaskHandler<A, R>;
+  /** [soft, hard] time limits in ms from the options (null for none); a call's own limits replace them. */
+  readonly timeLimitMs: [number | null, number | null];
   readonly #sender: TaskSender;
   readonly #checkArgs?: (args: unknown[]) => void;
 
@@ -90,6 +171,7 @@ export class Task<A extends any[] = any[], R = unknown> {
     this.name = options.name;
     this.options = Object.freeze({ ...options });
     this.handler = handler;
+    this.timeLimitMs = options.timeLimit ? timeLimitMs(options.timeLimit, `Task "${options.name}": option "timeLimit"`) : [null, null];
     this.#sender = sender;
     if (options.argsSchema) {
       const validate = ajv.compile(options.argsSchema);

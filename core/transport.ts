@@ -12,6 +12,10 @@ export interface ClaimedJob {
   /** The fencing token of this claim. */
   attempt: number;
   message: unknown;
+  /** Claimed after its `expires` time (by the database clock): not to be run. */
+  expired: boolean;
+  /** Revoked while it was held or running: not to be run again. */
+  revoke: "revoke" | "terminate" | null;
 }
 
 /** A job's (id, attempt) pair: which claim a change belongs to. */
@@ -25,6 +29,10 @@ export interface Completion extends JobToken {
   state: "SUCCESS" | "FAILURE" | "REVOKED";
   value?: unknown;
   error?: ErrorInfo;
+  /** Messages (errbacks) sent in the same statement, only if this completion counts. */
+  followUps?: Message[];
+  /** false: a success leaves no result row (the task's ignoreResult). */
+  store?: false;
 }
 
 /** A failed job going back to its queue for another try. */
@@ -32,6 +40,17 @@ export interface RetryRequest extends JobToken {
   delayMs: number;
   /** The message with its retry count raised. */
   message: Message;
+  /** The error of the attempt that failed, for the attempt history. */
+  error: ErrorInfo;
+}
+
+/** One failed attempt in a job's history. */
+export interface AttemptError {
+  attempt: number;
+  /** ISO-8601 time of the failure, by the database clock. */
+  at: string;
+  type: string;
+  message: string;
 }
 
 /** Celery's task states. */
@@ -47,6 +66,8 @@ export interface ResultRecord {
   meta: unknown;
   attempts: number;
   finishedAt: Date | null;
+  /** Every failed attempt so far, oldest first. */
+  errors: AttemptError[];
 }
 
 /** A running worker's identity, as stored for inspection. */
@@ -78,6 +99,46 @@ export interface QueueCount {
 export interface InsertOptions {
   /** A postgres.js transaction (or sql instance) of the caller's. */
   sql?: unknown;
+  /** Not claimable before this many ms from now, by the database clock (overrides each message's eta). */
+  delayMs?: number;
+  /** Expires this many ms from now, by the database clock (overrides each message's expires). */
+  expiresInMs?: number;
+  /** Unique keys stay taken at least this long after sending. */
+  uniqueWindowMs?: number;
+}
+
+/** How long finished results are kept: successes and revokes, and failures (which keep their message). */
+export interface ResultTtls {
+  resultTtlMs: number;
+  failedTtlMs: number;
+}
+
+/** What a revoke did to one id. */
+export interface RevokeOutcome {
+  id: string;
+  /** revoked: it was waiting and will never run; signalled: it is running and its worker was told; finished: it had already ended; unknown: no such job. */
+  outcome: "revoked" | "signalled" | "finished" | "unknown";
+  /** The worker running it, when signalled. */
+  worker: string | null;
+}
+
+/** A command broadcast to live workers. */
+export type ControlMessage =
+  | { type: "revoke"; ids: string[]; terminate: boolean }
+  | { type: "settings"; task: string };
+
+/** Settings changed at run time; they override a task's options. */
+export interface TaskSettings {
+  task: string;
+  rateLimit: string | null;
+  clusterRateLimit: string | null;
+}
+
+/** What a heartbeat brings back: what the worker may have missed between notifications. */
+export interface HeartbeatReply {
+  revoked: { id: string; terminate: boolean }[];
+  /** When task settings last changed (epoch ms), or null if never. */
+  settingsAt: number | null;
 }
 
 /** Stops a subscription. */
@@ -86,35 +147,55 @@ export type Unsubscribe = () => Promise<void>;
 export interface Transport {
   /** Applies pending migrations (idempotent, safe when run concurrently). */
   migrate(): Promise<number>;
-  /** Stores messages, each already encoded as JSON, in one statement and wakes their queues. */
-  jobInsertMany(encodedMessages: string[], options?: InsertOptions): Promise<void>;
-  /** Claims up to `limit` ready jobs, highest priority first, FIFO within a priority. */
-  jobClaim(params: { queues: string[]; limit: number; workerId: string; leaseMs: number }): Promise<ClaimedJob[]>;
+  /**
+   * Stores messages, each already encoded as JSON, in one statement and wakes
+   * their queues. Returns, per message, the id of the job standing for it:
+   * its own, or for a unique key already taken, the holder's.
+   */
+  jobInsertMany(encodedMessages: string[], options?: InsertOptions): Promise<string[]>;
+  /**
+   * Claims up to `limit` ready jobs, highest priority first, FIFO within a
+   * priority. Jobs of `earlyAckTasks` are marked at-most-once.
+   */
+  jobClaim(params: { queues: string[]; limit: number; workerId: string; leaseMs: number; earlyAckTasks?: string[] }): Promise<ClaimedJob[]>;
   /** Finishes jobs and stores their results; returns how many still held their token. */
-  jobCompleteMany(completions: Completion[], resultTtlMs: number): Promise<number>;
+  jobCompleteMany(completions: Completion[], ttls: ResultTtls): Promise<number>;
   /** Requeues failed jobs with a delay. */
   jobRetryMany(retries: RetryRequest[]): Promise<void>;
   /** Gives claimed, unstarted jobs back to the queue. */
   jobReleaseMany(jobs: JobToken[], workerId: string): Promise<void>;
-  /** Requeues or fails jobs whose lease expired. */
-  jobRescueExpired(resultTtlMs: number): Promise<{ requeued: number; failed: number }>;
+  /** Requeues, fails or (if revoked) ends jobs whose lease expired. */
+  jobRescueExpired(ttls: ResultTtls): Promise<{ requeued: number; failed: number; revoked: number }>;
+  /** Revokes jobs: waiting ones never run; running ones are signalled to their worker. */
+  jobRevoke(ids: string[], options: { terminate: boolean; reason: string; resultTtlMs: number }): Promise<RevokeOutcome[]>;
+  /** Stores a running job's progress meta. */
+  jobProgress(job: JobToken, meta: unknown): Promise<void>;
   /** Milliseconds until the earliest queued job is ready; null when none is queued. */
   jobNextReadyIn(queues: string[]): Promise<number | null>;
   /** Queued and running jobs per queue. */
   jobCountByQueue(): Promise<QueueCount[]>;
-  /** Registers or refreshes a worker and extends its jobs' leases. */
-  workerHeartbeat(worker: WorkerInfo, leaseMs: number): Promise<void>;
+  /** Registers or refreshes a worker and extends the leases of the jobs it holds. */
+  workerHeartbeat(worker: WorkerInfo, leaseMs: number, heldJobIds: string[]): Promise<HeartbeatReply>;
   workerRemove(workerId: string): Promise<void>;
   /** Registered workers; `alive` when the last heartbeat is younger than `staleMs`. */
   workerList(staleMs: number): Promise<WorkerRecord[]>;
   resultGetMany(ids: string[]): Promise<ResultRecord[]>;
   resultForget(id: string): Promise<void>;
-  /** Deletes expired results; returns how many. */
+  /** Deletes expired results and unique keys; returns how many results. */
   resultCleanExpired(): Promise<number>;
+  /** Sends failed jobs again: the given ids, or with `all` every failed job (of `task`). Returns the ids requeued. */
+  resultRequeueFailed(params: { ids?: string[]; task?: string; all?: boolean }): Promise<string[]>;
+  /** Takes up to `count` tokens from a task's cluster-wide bucket. */
+  rateTake(params: { task: string; count: number; perMs: number; capacity: number }): Promise<{ granted: number; waitMs: number }>;
+  /** Changes a task's run-time settings (undefined keeps one, null clears it) and tells the workers. */
+  taskSettingPut(task: string, settings: { rateLimit?: string | null; clusterRateLimit?: string | null }): Promise<void>;
+  taskSettingList(): Promise<TaskSettings[]>;
   /** Calls `onWake` when jobs may be ready in a queue. */
   subscribeJobs(onWake: (queue: string) => void): Promise<Unsubscribe>;
   /** Calls `onFinished` with the ids of tasks that finished. */
   subscribeResults(onFinished: (ids: string[]) => void): Promise<Unsubscribe>;
+  /** Calls `onMessage` for each control command broadcast to workers. */
+  subscribeControl(onMessage: (message: ControlMessage) => void): Promise<Unsubscribe>;
   /** The database server's version, for reports. */
   serverVersion(): Promise<string>;
   /** Deletes everything tq stored: all jobs, results and workers of this app's schema. */

@@ -1,29 +1,41 @@
 /**
- * Benchmarks tq on this machine and prints one JSON line per workload, then
- * a table. Each workload runs `--runs` times (default 3); medians are shown.
+ * Benchmarks tq on this machine and prints one JSON line per workload and
+ * system, then a table. Each workload runs `--runs` times (default 3) and
+ * the medians are reported, with the runtime and the Postgres version.
  *
- *   W1 bulk enqueue of 20,000 no-op jobs (jobs/s), then one worker process at
- *      concurrency 10 drains them (jobs/s, wall time)
+ *   W1 bulk-enqueue 20,000 no-op jobs (jobs/s); one worker process at
+ *      concurrency 10 drains them (jobs/s, wall ms)
  *   W2 2,000 single enqueues, each awaited (jobs/s)
  *   W3 idle worker, 200 jobs sent 20 ms apart: pickup latency p50/p95/p99 (ms)
+ *   W4 4 worker processes drain 100,000 jobs (jobs/s)            [tq only]
+ *   W5 5,000 delay() + get() round trips, 50 in flight (jobs/s)  [tq only]
+ *   W6 worker RSS after 1,000 and after 100,000 jobs (MB, growth %) [tq only]
  *
- * Usage: bun scripts/bench.ts [--runs N]   (or deno run -A scripts/bench.ts)
+ * `--compare` also runs W1-W3 for the floor (a minimal SKIP LOCKED loop with
+ * postgres.js, batch 10, 50 and 500), graphile-worker (defaults, and local queue
+ * with batched completion) and pg-boss, and prints tq's ratio to each. The
+ * peers live in bench/ (`npm install --prefix bench`), not in tq's own
+ * dependencies. `--only W1,W3` picks workloads; `--runs N` sets the runs.
+ *
+ * Usage: bun scripts/bench.ts [--runs N] [--compare] [--only W1,W2]
  * Uses TQ_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { App } from "../mod.ts";
-import { runtimeVersion, scriptCommand } from "../core/runtime.ts";
+import { readFileSync } from "node:fs";
+import { runtimeVersion } from "../core/runtime.ts";
+import { type BenchSystem, type BenchWorker } from "./bench/system.ts";
+import { tqSystem } from "./bench/systems/tq.ts";
 
-const runsArg = process.argv.indexOf("--runs");
-const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
-const CLI = fileURLToPath(new URL("../cli/main.ts", import.meta.url));
-const TASKS = fileURLToPath(new URL("./bench_tasks.ts", import.meta.url));
-const URL_ = process.env.TQ_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+type Figures = Record<string, number>;
 
-interface Figures {
-  [key: string]: number;
+function flag(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? process.argv[index + 1] : undefined;
 }
+
+const RUNS = Number(flag("--runs") ?? 3);
+const COMPARE = process.argv.includes("--compare");
+const ONLY = flag("--only")?.split(",");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -36,100 +48,196 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freshApp(): App {
-  const schema = `bench_${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
-  return new App({ name: "bench", databaseUrl: URL_, schema, logLevel: "error", pollInterval: 1_000 });
-}
-
-/** Starts `tq worker` on the bench tasks and waits until it has registered. */
-async function startWorker(app: App, concurrency: number) {
-  const [command, ...prefix] = scriptCommand(CLI);
-  const child = spawn(command, [...prefix, "worker", "-A", TASKS, "--concurrency", String(concurrency), "--log-level", "warn"], {
-    env: { ...process.env, TQ_DATABASE_URL: URL_, TQ_SCHEMA: app.config.schema },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const deadline = Date.now() + 30_000;
-  while (!(await app.transport.workerList(60_000)).some((w) => w.pid === child.pid)) {
-    if (Date.now() > deadline) throw new Error("The benchmark worker did not start within 30 s.");
+async function drained(system: BenchSystem, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await system.pending()) > 0) {
+    if (Date.now() > deadline) throw new Error(`${system.name}: jobs still pending after ${timeoutMs} ms.`);
     await sleep(50);
   }
-  return {
-    pid: child.pid,
-    stop: () => new Promise<void>((resolve) => (child.on("exit", () => resolve()), child.kill("SIGTERM"))),
-  };
 }
 
-async function queueEmpty(app: App): Promise<boolean> {
-  return (await app.transport.jobCountByQueue()).length === 0;
+/** Resident set size of a worker after it ran a full garbage collection (SIGUSR2), in MB (Linux). */
+async function settledRssMb(pid: number): Promise<number> {
+  process.kill(pid, "SIGUSR2");
+  await sleep(1_000);
+  return rssMb(pid);
 }
 
-async function dropSchema(app: App): Promise<void> {
-  await app.transport.uninstall();
-  await app.close();
+/** Resident set size of a process, in MB (Linux). */
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) / 1024 : NaN;
 }
 
-async function w1(): Promise<Figures> {
-  const app = freshApp();
-  await app.migrate();
-  const args = Array.from({ length: 20_000 }, (_, i) => [i]);
-  let t = performance.now();
-  await app.sendMany("noop", args);
-  const enqueueMs = performance.now() - t;
-  t = performance.now();
-  const worker = await startWorker(app, 10);
-  const startedAt = performance.now();
-  while (!(await queueEmpty(app))) await sleep(20);
-  const drainMs = performance.now() - startedAt;
-  await worker.stop();
-  await dropSchema(app);
-  return { enqueue_jobs_s: 20_000 / (enqueueMs / 1000), drain_jobs_s: 20_000 / (drainMs / 1000), drain_wall_ms: drainMs };
-}
-
-async function w2(): Promise<Figures> {
-  const app = freshApp();
-  await app.migrate();
-  const t = performance.now();
-  for (let i = 0; i < 2_000; i++) await app.sendTask("noop", [i]);
-  const ms = performance.now() - t;
-  await dropSchema(app);
-  return { single_enqueue_jobs_s: 2_000 / (ms / 1000) };
-}
-
-async function w3(): Promise<Figures> {
-  const app = freshApp();
-  await app.migrate();
-  const worker = await startWorker(app, 10);
-  await sleep(500);
-  const pending: Promise<number>[] = [];
-  for (let i = 0; i < 200; i++) {
-    const sentAt = Date.now();
-    pending.push(app.sendTask<number>("stamp", []).then((r) => r.get({ timeout: 30_000 })).then((startedAt) => startedAt - sentAt));
-    await sleep(20);
+/** Runs `fn` on a freshly set up system and always tears it down and stops its workers. */
+async function withSystem(system: BenchSystem, fn: (workers: BenchWorker[]) => Promise<Figures>): Promise<Figures> {
+  const workers: BenchWorker[] = [];
+  await system.setup();
+  try {
+    return await fn(workers);
+  } finally {
+    for (const worker of workers) await worker.stop();
+    await system.teardown();
   }
-  const latencies = await Promise.all(pending);
-  await worker.stop();
-  await dropSchema(app);
-  return { p50_ms: percentile(latencies, 50), p95_ms: percentile(latencies, 95), p99_ms: percentile(latencies, 99) };
 }
 
-const workloads: [string, () => Promise<Figures>][] = [["W1", w1], ["W2", w2], ["W3", w3]];
-const summary: Record<string, Figures> = {};
-const probe = freshApp();
-const pgVersion = await probe.transport.serverVersion();
-await probe.close();
+function w1(system: BenchSystem): Promise<Figures> {
+  return withSystem(system, async (workers) => {
+    let t = performance.now();
+    await system.enqueueBulk(20_000);
+    const enqueueMs = performance.now() - t;
+    workers.push(await system.startWorker(10, () => {}));
+    t = performance.now();
+    await drained(system);
+    const drainMs = performance.now() - t;
+    return { enqueue_jobs_s: 20_000 / (enqueueMs / 1000), drain_jobs_s: 20_000 / (drainMs / 1000), drain_wall_ms: drainMs };
+  });
+}
 
-for (const [name, run] of workloads) {
+function w2(system: BenchSystem): Promise<Figures> {
+  return withSystem(system, async () => {
+    const t = performance.now();
+    for (let i = 0; i < 2_000; i++) await system.enqueueOne(i, false);
+    return { single_enqueue_jobs_s: 2_000 / ((performance.now() - t) / 1000) };
+  });
+}
+
+function w3(system: BenchSystem): Promise<Figures> {
+  return withSystem(system, async (workers) => {
+    const started = new Map<number, number>();
+    workers.push(await system.startWorker(10, (i, at) => started.set(i, at)));
+    await sleep(500);
+    const sent = new Map<number, number>();
+    for (let i = 0; i < 200; i++) {
+      sent.set(i, Date.now());
+      await system.enqueueOne(i, true);
+      await sleep(20);
+    }
+    const deadline = Date.now() + 30_000;
+    while (started.size < 200 && Date.now() < deadline) await sleep(20);
+    if (started.size < 200) throw new Error(`${system.name}: only ${started.size} of 200 stamped jobs started.`);
+    const latencies = [...sent].map(([i, at]) => started.get(i)! - at);
+    return { p50_ms: percentile(latencies, 50), p95_ms: percentile(latencies, 95), p99_ms: percentile(latencies, 99) };
+  });
+}
+
+function w4(system: BenchSystem): Promise<Figures> {
+  return withSystem(system, async (workers) => {
+    await system.enqueueBulk(100_000);
+    const starting = Array.from({ length: 4 }, () => system.startWorker(10, () => {}));
+    workers.push(...await Promise.all(starting));
+    const t = performance.now();
+    await drained(system);
+    return { drain_4_workers_jobs_s: 100_000 / ((performance.now() - t) / 1000) };
+  });
+}
+
+function w5(): Promise<Figures> {
+  const system = tqSystem({ ignoreResult: false });
+  return withSystem(system, async (workers) => {
+    workers.push(await system.startWorker(10, () => {}));
+    const app = system.app();
+    let next = 0;
+    const t = performance.now();
+    const lane = async () => {
+      while (next < 5_000) {
+        next++;
+        await (await app.sendTask("noop", [next])).get({ timeout: 60_000 });
+      }
+    };
+    await Promise.all(Array.from({ length: 50 }, lane));
+    return { round_trips_s: 5_000 / ((performance.now() - t) / 1000) };
+  });
+}
+
+function w6(): Promise<Figures> {
+  const system = tqSystem({ ignoreResult: false });
+  return withSystem(system, async (workers) => {
+    const worker = await system.startWorker(10, () => {});
+    workers.push(worker);
+    await system.enqueueBulk(1_000);
+    await drained(system);
+    const after1k = await settledRssMb(worker.pid);
+    await system.enqueueBulk(99_000);
+    await drained(system);
+    const after100k = await settledRssMb(worker.pid);
+    return { rss_1k_mb: after1k, rss_100k_mb: after100k, growth_pct: ((after100k - after1k) / after1k) * 100 };
+  });
+}
+
+/** The systems W1-W3 run on: tq, and with --compare the floor and the peers. */
+async function comparedSystems(): Promise<BenchSystem[]> {
+  const systems: BenchSystem[] = [tqSystem({ ignoreResult: false }), tqSystem({ ignoreResult: true })];
+  if (!COMPARE) return systems;
+  const { floorSystem } = await import("./bench/systems/floor.ts");
+  const { graphileSystem } = await import("./bench/systems/graphile.ts");
+  const { pgbossSystem } = await import("./bench/systems/pgboss.ts");
+  return [...systems, floorSystem(10), floorSystem(50), floorSystem(500), graphileSystem({ tuned: false }), graphileSystem({ tuned: true }), pgbossSystem()];
+}
+
+async function measure(workload: string, system: string, run: () => Promise<Figures>): Promise<Figures> {
   const samples: Figures[] = [];
   for (let i = 0; i < RUNS; i++) samples.push(await run());
   const medians: Figures = {};
   for (const key of Object.keys(samples[0])) medians[key] = Math.round(median(samples.map((s) => s[key])) * 10) / 10;
-  summary[name] = medians;
-  console.log(JSON.stringify({ workload: name, runtime: runtimeVersion(), postgres: pgVersion, runs: RUNS, ...medians }));
+  console.log(JSON.stringify({ workload, system, runtime: runtimeVersion(), postgres: pgVersion, runs: RUNS, ...medians }));
+  return medians;
 }
 
-console.log(`\ntq benchmark, ${runtimeVersion()}, medians of ${RUNS} runs`);
-for (const [name, figures] of Object.entries(summary)) {
-  console.log(`${name.padEnd(4)} ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join("  ")}`);
+const wanted = (name: string) => !ONLY || ONLY.includes(name);
+const probe = tqSystem({ ignoreResult: false });
+await probe.setup();
+const pgVersion = await probe.app().transport.serverVersion();
+await probe.teardown();
+
+const results = new Map<string, Map<string, Figures>>();
+const record = (workload: string, system: string, figures: Figures) => {
+  if (!results.has(workload)) results.set(workload, new Map());
+  results.get(workload)!.set(system, figures);
+};
+
+for (const system of await comparedSystems()) {
+  for (const [name, run] of [["W1", w1], ["W2", w2], ["W3", w3]] as const) {
+    if (wanted(name)) record(name, system.name, await measure(name, system.name, () => run(system)));
+  }
+}
+if (wanted("W4")) record("W4", "tq", await measure("W4", "tq", () => w4(tqSystem({ ignoreResult: false }))));
+if (wanted("W5")) record("W5", "tq", await measure("W5", "tq", w5));
+if (wanted("W6")) record("W6", "tq", await measure("W6", "tq", w6));
+
+console.log(`\ntq benchmark: ${runtimeVersion()}, ${pgVersion}, medians of ${RUNS} runs`);
+for (const [workload, bySystem] of results) {
+  for (const [system, figures] of bySystem) {
+    console.log(`${workload.padEnd(3)} ${system.padEnd(34)} ${Object.entries(figures).map(([k, v]) => `${k}=${v}`).join("  ")}`);
+  }
+}
+printRatios();
+
+/** tq's ratio to each other system on the figures the targets name (higher is better for tq). */
+function printRatios(): void {
+  const metrics: [string, string, "higher" | "lower"][] = [
+    ["W1", "drain_jobs_s", "higher"],
+    ["W1", "enqueue_jobs_s", "higher"],
+    ["W2", "single_enqueue_jobs_s", "higher"],
+    ["W3", "p50_ms", "lower"],
+    ["W3", "p99_ms", "lower"],
+  ];
+  const lines: string[] = [];
+  for (const [workload, metric, better] of metrics) {
+    const bySystem = results.get(workload);
+    const tq = bySystem?.get("tq (ignoreResult)")?.[metric] ?? bySystem?.get("tq")?.[metric];
+    if (!bySystem || tq === undefined) continue;
+    for (const [system, figures] of bySystem) {
+      if (system.startsWith("tq")) continue;
+      const ratio = better === "higher" ? tq / figures[metric] : figures[metric] / tq;
+      lines.push(`${workload} ${metric.padEnd(22)} tq vs ${system.padEnd(34)} ${ratio.toFixed(2)}x${better === "lower" ? " (their latency / tq's)" : ""}`);
+    }
+  }
+  const w1 = results.get("W1")?.get("tq")?.drain_jobs_s;
+  const w4 = results.get("W4")?.get("tq")?.drain_4_workers_jobs_s;
+  if (w1 && w4) lines.push(`W4 drain with 4 workers / W1 drain with 1: ${(w4 / w1).toFixed(2)}x`);
+  const w2 = results.get("W2")?.get("tq")?.single_enqueue_jobs_s;
+  const w5 = results.get("W5")?.get("tq")?.round_trips_s;
+  if (w2 && w5) lines.push(`W5 round trips / W2 single enqueues: ${(w5 / w2).toFixed(2)}x`);
+  if (lines.length) console.log(`\nRatios (tq's W1-W3 figures are those of its ignoreResult run where both exist):\n${lines.join("\n")}`);
 }

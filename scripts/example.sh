@@ -7,7 +7,8 @@ tq() { node_modules/.bin/bun cli/main.ts "$@"; }
 export TQ_SCHEMA="${TQ_SCHEMA:-tq_example}"
 
 tq migrate
-tq worker -A examples/tasks.ts --concurrency 20 --queues default,slow &
+# Started directly, not through the function, so $! is the worker itself and the trap stops it.
+node_modules/.bin/bun cli/main.ts worker -A examples/tasks.ts --concurrency 20 --queues default,slow &
 worker=$!
 trap 'kill -TERM $worker 2>/dev/null || true; wait $worker 2>/dev/null || true' EXIT
 sleep 1

@@ -46,6 +46,16 @@ export function testApp(prefix: string, options: AppOptions = {}): App {
   });
 }
 
+/** A sending app for the worker processes on `schema`, migrated, with the fixture tasks' runs table in place. */
+export async function producerApp(schema: string): Promise<App> {
+  const app = new App({ databaseUrl: DATABASE_URL, schema, logLevel: "silent", pollInterval: 100 });
+  await app.migrate();
+  const sql = dbClient();
+  await sql.unsafe(`create table if not exists "${schema}".runs (job_id uuid not null, label text, pid integer, at timestamptz default clock_timestamp())`);
+  await sql.end();
+  return app;
+}
+
 /** Closes the app and drops its schema. */
 export async function disposeApp(app: App): Promise<void> {
   await app.close();

@@ -5,18 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { App } from "../mod.ts";
-import { type CliProcess, DATABASE_URL, dbClient, dropSchema, eventually, startWorker, uniqueSchema } from "./_helpers.ts";
-
-/** A sending app for `schema`, migrated, with the fixture's runs table in place. */
-async function producer(schema: string): Promise<App> {
-  const app = new App({ databaseUrl: DATABASE_URL, schema, logLevel: "silent", pollInterval: 100 });
-  await app.migrate();
-  const sql = dbClient();
-  await sql.unsafe(`create table if not exists "${schema}".runs (job_id uuid not null, label text, pid integer, at timestamptz default clock_timestamp())`);
-  await sql.end();
-  return app;
-}
+import type { App } from "../mod.ts";
+import { type CliProcess, dbClient, dropSchema, eventually, producerApp, startWorker, uniqueSchema } from "./_helpers.ts";
 
 async function stopAll(workers: CliProcess[]): Promise<void> {
   for (const worker of workers) {
@@ -27,7 +17,7 @@ async function stopAll(workers: CliProcess[]): Promise<void> {
 
 test("4 worker processes share 10,000 jobs and each job runs exactly once", async () => {
   const schema = uniqueSchema("once");
-  const app = await producer(schema);
+  const app = await producerApp(schema);
   const sql = dbClient();
   const workers: CliProcess[] = [];
   try {
@@ -57,7 +47,7 @@ test("4 worker processes share 10,000 jobs and each job runs exactly once", asyn
 
 test("a job whose worker was killed with SIGKILL runs again on another worker after its lease expires", async () => {
   const schema = uniqueSchema("crash");
-  const app = await producer(schema);
+  const app = await producerApp(schema);
   const sql = dbClient();
   const fast = { TQ_LEASE: "1500", TQ_HEARTBEAT: "300", TQ_MAINTENANCE_INTERVAL: "300", TQ_POLL_INTERVAL: "200" };
   const workers: CliProcess[] = [];
@@ -88,7 +78,7 @@ test("a job whose worker was killed with SIGKILL runs again on another worker af
 
 test("SIGTERM lets running tasks finish, hands unstarted jobs back, loses nothing, and exits 0", async () => {
   const schema = uniqueSchema("graceful");
-  const app = await producer(schema);
+  const app = await producerApp(schema);
   const sql = dbClient();
   const workers: CliProcess[] = [];
   try {
@@ -127,7 +117,7 @@ test("SIGTERM lets running tasks finish, hands unstarted jobs back, loses nothin
 
 test("a second SIGTERM exits at once without waiting for running tasks", async () => {
   const schema = uniqueSchema("cold");
-  const app = await producer(schema);
+  const app = await producerApp(schema);
   const sql = dbClient();
   const workers: CliProcess[] = [];
   try {

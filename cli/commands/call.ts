@@ -13,6 +13,8 @@ export interface CallFlags {
   queue?: string;
   priority?: string | number;
   countdown?: string | number;
+  eta?: string;
+  expires?: string | number;
   wait?: boolean;
   timeout?: string | number;
 }
@@ -65,7 +67,8 @@ export async function callCommand(name: string, rawArgs: unknown[], flags: CallF
     await app.migrate();
     await checkTaskName(app, name, fromModule);
     const countdown = flags.countdown === undefined ? undefined : String(flags.countdown);
-    const result = await app.sendTask(name, args, { queue: flags.queue, priority, countdown, kwargs });
+    const expires = flags.expires === undefined ? undefined : String(flags.expires);
+    const result = await app.sendTask(name, args, { queue: flags.queue, priority, countdown, eta: flags.eta, expires, kwargs });
     if (!flags.wait) {
       out(result.id);
       return EXIT.ok;

@@ -1,6 +1,7 @@
 /** `tq worker`: runs tasks until SIGTERM/SIGINT; a second signal exits at once. */
 import { createLogger, Worker } from "../../mod.ts";
-import type { LogLevel } from "../../mod.ts";
+import type { LogLevel, PoolKind } from "../../mod.ts";
+import { resolve } from "node:path";
 import { exit, onSignal } from "../../core/runtime.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { EXIT, UsageError } from "../errors.ts";
@@ -15,6 +16,7 @@ export interface WorkerFlags {
   logLevel?: string;
   logFormat?: string;
   grace?: string | number;
+  pool?: string;
 }
 
 function integer(value: string | number | undefined, flag: string, min: number): number | undefined {
@@ -37,11 +39,13 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
   const concurrency = integer(flags.concurrency, "concurrency", 1);
   const prefetch = integer(flags.prefetch, "prefetch", 0);
   const queues = flags.queues?.split(",").map((q) => q.trim()).filter(Boolean);
+  const pool = (flags.pool ?? "async") as PoolKind;
+  if (!["async", "threads", "process"].includes(pool)) throw new UsageError(`--pool must be async, threads or process; got "${flags.pool}".`);
 
   const app = await loadApp(flags.app);
   const logger = createLogger({ level: logLevel, format: logFormat });
   app.configFromObject({ logger });
-  const worker = new Worker(app, { queues, concurrency, prefetch, logger });
+  const worker = new Worker(app, { queues, concurrency, prefetch, logger, pool, appModule: resolve(flags.app) });
 
   let signals = 0;
   const stopped = new Promise<void>((resolve) => {

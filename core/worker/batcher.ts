@@ -23,6 +23,8 @@ const MAX_BACKOFF_MS = 5_000;
 export class Batcher<T> {
   readonly #options: BatcherOptions<T>;
   #pending: T[] = [];
+  /** The batch being written now. */
+  #inFlight: T[] = [];
   #flushing?: Promise<void>;
   #failures = 0;
 
@@ -34,6 +36,11 @@ export class Batcher<T> {
     return this.#pending.length;
   }
 
+  /** Items not yet written: waiting, or in the write under way. */
+  unwritten(): T[] {
+    return [...this.#inFlight, ...this.#pending];
+  }
+
   add(item: T): void {
     this.#pending.push(item);
     this.#flushing ??= this.#flushAll().finally(() => (this.#flushing = undefined));
@@ -42,6 +49,7 @@ export class Batcher<T> {
   async #flushAll(): Promise<void> {
     while (this.#pending.length) {
       const batch = this.#pending.splice(0, this.#options.maxBatch);
+      this.#inFlight = batch;
       try {
         await this.#options.write(batch);
         this.#failures = 0;
@@ -55,6 +63,8 @@ export class Batcher<T> {
         } else {
           await this.#isolate(batch, error);
         }
+      } finally {
+        this.#inFlight = [];
       }
     }
   }

@@ -1,10 +1,11 @@
 /**
- * Runs one claimed job: checks its message, finds its task, calls the
- * handler with a context, and turns what happened into an outcome for the
- * database. It never throws: every problem becomes a stored failure.
+ * Decides what becomes of a claimed job: before its handler runs (a bad
+ * message, an unknown task, expired, revoked) and after (success, a retry
+ * with backoff, or a failure with its errbacks). Nothing here throws: every
+ * problem becomes a stored outcome.
  */
+import { retryDelayMs } from "../backoff.ts";
 import type { LamportClock } from "../clock.ts";
-import { RetryRequested, runWithContext, type TaskContext } from "../context.ts";
 import * as D from "../defaults.ts";
 import { parseDuration } from "../duration.ts";
 import { type ErrorInfo, InvalidMessage, toErrorInfo } from "../errors.ts";
@@ -12,89 +13,112 @@ import { type Message, messageProblem } from "../message.ts";
 import { type Registry, unknownTask } from "../registry.ts";
 import type { Task } from "../task.ts";
 import type { ClaimedJob, Completion, RetryRequest } from "../transport.ts";
+import type { HandlerResult } from "./invoke.ts";
 
+// deno-lint-ignore no-explicit-any
+type AnyTask = Task<any, any>;
+
+/** What to write for a job. `failed` is set when the task failed for good (for its onFailure hook). */
 export type Outcome =
-  | { kind: "complete"; completion: Completion; task: string }
+  | { kind: "complete"; completion: Completion; task: string; failed?: { error: ErrorInfo; message: Message } }
   | { kind: "retry"; retry: RetryRequest; task: string; error: ErrorInfo };
 
 export interface ExecutorDeps {
-  // deno-lint-ignore no-explicit-any
-  registry: Registry<Task<any, any>>;
+  registry: Registry<AnyTask>;
   clock: LamportClock;
 }
 
-function failure(job: ClaimedJob, task: string, error: ErrorInfo): Outcome {
-  return { kind: "complete", task, completion: { id: job.id, attempt: job.attempt, state: "FAILURE", error } };
+/** A job ready to run, or the outcome that ends it without running. */
+export type Prepared =
+  | { kind: "run"; message: Message; task: AnyTask }
+  | { kind: "done"; outcome: Outcome };
+
+function ended(job: ClaimedJob, task: string, state: Completion["state"], error: ErrorInfo): Prepared {
+  return { kind: "done", outcome: { kind: "complete", task, completion: { id: job.id, attempt: job.attempt, state, error } } };
 }
 
-/** A JSON-safe result value, or the error that says why it is not one. */
-function storable(value: unknown): { value: unknown } | { error: ErrorInfo } {
-  if (value === undefined) return { value: null };
-  if (value === null || typeof value === "string" || typeof value === "boolean") return { value };
-  if (typeof value === "number") return { value: Number.isFinite(value) ? value : null };
-  try {
-    JSON.stringify(value);
-    return { value };
-  } catch (error) {
-    return { error: { type: "ResultNotSerializable", message: `The handler returned a value that cannot be stored as JSON: ${(error as Error).message}.` } };
-  }
-}
-
-/** Runs `job` to an outcome. `signal` aborts the handler (shutdown, revoke, time limit). */
-export async function executeJob(job: ClaimedJob, signal: AbortSignal, deps: ExecutorDeps): Promise<Outcome> {
+/** Checks a claimed job before its handler may run. */
+export function prepareJob(job: ClaimedJob, deps: ExecutorDeps): Prepared {
   const raw = job.message as Partial<Message> | null;
   const taskName = typeof raw?.task === "string" ? raw.task : "(unknown)";
+  if (job.revoke) return ended(job, taskName, "REVOKED", { type: "TaskRevoked", message: "The task was revoked before it could run again." });
+  if (job.expired) {
+    return ended(job, taskName, "REVOKED", { type: "TaskExpired", message: `The task expired at ${raw?.expires ?? "its expiry time"} before a worker could start it; it was not run.` });
+  }
   const problem = messageProblem(raw);
   if (problem) {
-    const error = new InvalidMessage(`The message of job ${job.id} does not match the protocol: ${problem}. It was not run.`);
-    return failure(job, taskName, toErrorInfo(error));
+    return ended(job, taskName, "FAILURE", toErrorInfo(new InvalidMessage(`The message of job ${job.id} does not match the protocol: ${problem}. It was not run.`)));
   }
   const message = raw as Message;
   deps.clock.adjust(message.clock);
   const task = deps.registry.get(message.task);
-  if (!task) return failure(job, taskName, toErrorInfo(unknownTask(message.task, deps.registry.names(), "on this worker")));
+  if (!task) return ended(job, taskName, "FAILURE", toErrorInfo(unknownTask(message.task, deps.registry.names(), "on this worker")));
   try {
     task.checkArgs(message.args);
   } catch (error) {
-    return failure(job, taskName, toErrorInfo(error));
+    return ended(job, taskName, "FAILURE", toErrorInfo(error));
   }
-
-  const context: TaskContext = {
-    id: message.id,
-    name: message.task,
-    retries: message.retries,
-    maxRetries: message.maxRetries,
-    attempt: job.attempt,
-    queue: message.queue,
-    rootId: message.rootId,
-    parentId: message.parentId,
-    signal,
-    message,
-    retry: (options) => new RetryRequested(options),
-  };
-  const args = Object.keys(message.kwargs).length ? [...message.args, message.kwargs] : message.args;
-  try {
-    const value = await runWithContext(context, () => task.handler.apply(context, args as never));
-    const stored = storable(value);
-    if ("error" in stored) return failure(job, taskName, stored.error);
-    return { kind: "complete", task: taskName, completion: { id: job.id, attempt: job.attempt, state: "SUCCESS", value: stored.value } };
-  } catch (thrown) {
-    if (thrown instanceof RetryRequested) return retryOrFail(job, message, task, thrown);
-    return failure(job, taskName, toErrorInfo(thrown));
-  }
+  return { kind: "run", message, task };
 }
 
-// deno-lint-ignore no-explicit-any
-function retryOrFail(job: ClaimedJob, message: Message, task: Task<any, any>, request: RetryRequested): Outcome {
-  const error = toErrorInfo(request.error ?? request);
-  if (message.retries >= message.maxRetries) {
-    return failure(job, message.task, { ...error, message: `${error.message} (out of retries: ${message.retries} of ${message.maxRetries} used)` });
+/** The backoff delay before the next try of `task` after `retries` retries. */
+export function nextRetryDelayMs(task: AnyTask, retries: number): number {
+  const options = task.options;
+  return retryDelayMs({
+    kind: options.retryBackoff ?? "exponential",
+    baseMs: parseDuration(options.retryDelay ?? D.DEFAULT_RETRY_DELAY_MS) ?? D.DEFAULT_RETRY_DELAY_MS,
+    maxMs: parseDuration(options.retryBackoffMax ?? D.DEFAULT_RETRY_BACKOFF_MAX_MS) ?? D.DEFAULT_RETRY_BACKOFF_MAX_MS,
+    jitter: options.retryJitter ?? true,
+  }, retries);
+}
+
+/** Errback messages for a task that failed for good: each gets `[...args, { id, task, error }]`. */
+function errbackMessages(message: Message, error: ErrorInfo, clock: LamportClock): Message[] {
+  // Sent in the statement that records the failure, which counts once (fenced), so each errback is sent once.
+  return (message.errbacks ?? []).map((errback) => ({
+    v: 1,
+    id: crypto.randomUUID(),
+    task: errback.task,
+    args: [...errback.args, { id: message.id, task: message.task, error: { type: error.type, message: error.message } }],
+    kwargs: {},
+    queue: errback.queue ?? message.queue,
+    priority: message.priority,
+    retries: 0,
+    maxRetries: D.DEFAULT_MAX_RETRIES,
+    rootId: message.rootId,
+    parentId: message.id,
+    origin: message.origin,
+    clock: clock.forward(),
+    sentAt: new Date().toISOString(),
+  }));
+}
+
+/** Turns what the handler did into the outcome to write. */
+export function decide(job: ClaimedJob, message: Message, task: AnyTask, result: HandlerResult, clock: LamportClock): Outcome {
+  const token = { id: job.id, attempt: job.attempt };
+  if (result.kind === "success") {
+    const completion: Completion = { ...token, state: "SUCCESS", value: result.value };
+    if (task.options.ignoreResult) completion.store = false;
+    return { kind: "complete", task: message.task, completion };
   }
-  const delayMs = parseDuration(request.countdown ?? task.options.retryDelay ?? D.DEFAULT_RETRY_DELAY_MS) ?? D.DEFAULT_RETRY_DELAY_MS;
+  const wantsRetry = result.kind === "retry" || result.autoRetry;
+  if (wantsRetry && message.retries < message.maxRetries) {
+    const delayMs = result.kind === "retry" && result.countdownMs !== undefined ? result.countdownMs : nextRetryDelayMs(task, message.retries);
+    return {
+      kind: "retry",
+      task: message.task,
+      error: result.error,
+      retry: { ...token, delayMs, error: result.error, message: { ...message, retries: message.retries + 1 } },
+    };
+  }
+  const error = wantsRetry
+    ? { ...result.error, message: `${result.error.message} (out of retries: ${message.retries} of ${message.maxRetries} used)` }
+    : result.error;
+  const followUps = errbackMessages(message, error, clock);
   return {
-    kind: "retry",
+    kind: "complete",
     task: message.task,
-    error,
-    retry: { id: job.id, attempt: job.attempt, delayMs, message: { ...message, retries: message.retries + 1 } },
+    completion: { ...token, state: "FAILURE", error, ...(followUps.length ? { followUps } : {}) },
+    failed: { error, message },
   };
 }

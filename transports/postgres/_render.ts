@@ -7,6 +7,7 @@ function substitutions(schema: string): Record<string, string> {
     schema: `"${schema}"`,
     jobs_channel: `${schema}_jobs`,
     results_channel: `${schema}_results`,
+    control_channel: `${schema}_control`,
   };
 }
 
@@ -22,6 +23,7 @@ export interface RenderedSql {
   migrations: { version: number; name: string; sql: string }[];
   jobsChannel: string;
   resultsChannel: string;
+  controlChannel: string;
 }
 
 /** Every statement with the schema's names filled in, done once per transport. */
@@ -34,5 +36,6 @@ export function renderSql(schema: string): RenderedSql {
     migrations: migrations.map((m) => ({ ...m, sql: fill(m.sql, values) })),
     jobsChannel: values.jobs_channel,
     resultsChannel: values.results_channel,
+    controlChannel: values.control_channel,
   };
 }

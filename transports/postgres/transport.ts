@@ -8,13 +8,18 @@ import type { Config } from "../../core/config.ts";
 import type {
   ClaimedJob,
   Completion,
+  ControlMessage,
+  HeartbeatReply,
   InsertOptions,
   JobToken,
+  QueueCount,
   ResultRecord,
+  ResultTtls,
   RetryRequest,
+  RevokeOutcome,
+  TaskSettings,
   Transport,
   Unsubscribe,
-  QueueCount,
   WorkerInfo,
   WorkerRecord,
 } from "../../core/transport.ts";
@@ -27,9 +32,6 @@ import { runMigrations } from "./migrate.ts";
 // deno-lint-ignore no-explicit-any
 export type Sql = any;
 
-/** Largest number of ids in one results notification: 36 characters each, under the 8,000-byte payload limit. */
-const RESULT_NOTIFY_CHUNK = 200;
-
 // deno-lint-ignore no-explicit-any
 type Row = Record<string, any>;
 
@@ -40,7 +42,12 @@ interface ClaimRow {
   run_at: Date;
   seq: number;
   message: unknown;
+  expired: boolean;
+  revoke: "revoke" | "terminate" | null;
 }
+
+/** Ids per results notification: 36 characters each, under the 8,000-byte payload limit. */
+const RESULT_NOTIFY_IDS = 200;
 
 export interface PostgresTransportOptions {
   url: string;
@@ -53,6 +60,9 @@ export interface PostgresTransportOptions {
 export class PostgresTransport implements Transport {
   readonly #options: PostgresTransportOptions;
   readonly #sql: Sql;
+  /** One connection for wake-ups sent after commits; see queries/notify_many.sql. */
+  #notifier?: Sql;
+  #insertsInFlight = 0;
   readonly #rendered: RenderedSql;
   #ready?: Promise<void>;
 
@@ -63,7 +73,14 @@ export class PostgresTransport implements Transport {
       max: options.poolSize,
       onnotice: () => {},
       connect_timeout: 10,
-      connection: { application_name: `tq:${options.appName}` },
+      connection: {
+        application_name: `tq:${options.appName}`,
+        // tq's statements are prepared and their best plan does not depend on
+        // the values. A custom plan would fold a bulk insert's JSON parameter
+        // into a constant at planning time: measured 1.0 s against 0.6 s for
+        // 20,000 messages.
+        plan_cache_mode: "force_generic_plan",
+      },
     });
   }
 
@@ -110,25 +127,60 @@ export class PostgresTransport implements Transport {
     return this.#guard(() => runMigrations(this.#sql, this.#rendered, this.#options.schema));
   }
 
-  async jobInsertMany(encodedMessages: string[], options: InsertOptions = {}): Promise<void> {
-    if (encodedMessages.length === 0) return;
-    await this.#run("jobInsertMany", [`[${encodedMessages.join(",")}]`], options.sql ?? this.#sql);
-  }
-
-  async jobClaim(params: { queues: string[]; limit: number; workerId: string; leaseMs: number }): Promise<ClaimedJob[]> {
-    const rows = await this.#run("jobClaim", [params.queues, params.limit, params.workerId, params.leaseMs]);
-    rows.sort((a: ClaimRow, b: ClaimRow) => b.priority - a.priority || a.run_at.getTime() - b.run_at.getTime() || a.seq - b.seq);
-    return rows.map((r: ClaimRow) => ({ id: r.id, attempt: r.attempt, message: r.message }));
-  }
-
-  async jobCompleteMany(completions: Completion[], resultTtlMs: number): Promise<number> {
-    let completed = 0;
-    for (let i = 0; i < completions.length; i += RESULT_NOTIFY_CHUNK) {
-      const chunk = completions.slice(i, i + RESULT_NOTIFY_CHUNK);
-      const [row] = await this.#run("jobCompleteMany", [JSON.stringify(chunk), resultTtlMs]);
-      completed += row.completed;
+  async jobInsertMany(encodedMessages: string[], options: InsertOptions = {}): Promise<string[]> {
+    if (encodedMessages.length === 0) return [];
+    // The statement notifies by itself in the caller's transaction (only its
+    // commit may wake workers) and when it is this app's only insert in
+    // flight (one statement is quickest). Under concurrent sends it leaves the
+    // wake-up to the notifier, so the inserts' commits do not queue behind
+    // the NOTIFY lock (queries/notify_many.sql).
+    const notifyInline = options.sql !== undefined || this.#insertsInFlight === 0;
+    const params = [
+      `[${encodedMessages.join(",")}]`,
+      options.delayMs ?? null,
+      options.expiresInMs ?? null,
+      options.uniqueWindowMs ?? null,
+      notifyInline,
+    ];
+    this.#insertsInFlight++;
+    try {
+      const rows = await this.#run("jobInsertMany", params, options.sql ?? this.#sql);
+      if (!notifyInline) this.#notify(this.#rendered.jobsChannel, rows[0]?.queues ?? []);
+      return rows.map((r: Row) => r.id);
+    } finally {
+      this.#insertsInFlight--;
     }
-    return completed;
+  }
+
+  /**
+   * Sends wake-ups on the notifier connection without waiting. They are
+   * hints: a failure is ignored, since workers and waiters also poll.
+   */
+  #notify(channel: string, payloads: string[]): void {
+    if (payloads.length === 0) return;
+    this.#notifier ??= postgres(this.#options.url, {
+      max: 1,
+      onnotice: () => {},
+      connect_timeout: 10,
+      connection: { application_name: `tq:${this.#options.appName}:notify`, synchronous_commit: "off", plan_cache_mode: "force_generic_plan" },
+    });
+    this.#notifier.unsafe(this.#rendered.queries.notifyMany, [channel, payloads], { prepare: true }).catch(() => {});
+  }
+
+  async jobClaim(params: { queues: string[]; limit: number; workerId: string; leaseMs: number; earlyAckTasks?: string[] }): Promise<ClaimedJob[]> {
+    const rows = await this.#run("jobClaim", [params.queues, params.limit, params.workerId, params.leaseMs, params.earlyAckTasks ?? []]);
+    rows.sort((a: ClaimRow, b: ClaimRow) => b.priority - a.priority || a.run_at.getTime() - b.run_at.getTime() || a.seq - b.seq);
+    return rows.map((r: ClaimRow) => ({ id: r.id, attempt: r.attempt, message: r.message, expired: r.expired, revoke: r.revoke }));
+  }
+
+  async jobCompleteMany(completions: Completion[], ttls: ResultTtls): Promise<number> {
+    if (completions.length === 0) return 0;
+    const [row] = await this.#run("jobCompleteMany", [JSON.stringify(completions), ttls.resultTtlMs, ttls.failedTtlMs]);
+    const stored: string[] = row.stored ?? [];
+    const payloads: string[] = [];
+    for (let i = 0; i < stored.length; i += RESULT_NOTIFY_IDS) payloads.push(stored.slice(i, i + RESULT_NOTIFY_IDS).join(","));
+    this.#notify(this.#rendered.resultsChannel, payloads);
+    return row.completed;
   }
 
   async jobRetryMany(retries: RetryRequest[]): Promise<void> {
@@ -141,9 +193,19 @@ export class PostgresTransport implements Transport {
     await this.#run("jobReleaseMany", [JSON.stringify(jobs), workerId]);
   }
 
-  async jobRescueExpired(resultTtlMs: number): Promise<{ requeued: number; failed: number }> {
-    const [row] = await this.#run("jobRescueExpired", [resultTtlMs]);
-    return { requeued: row.requeued, failed: row.failed };
+  async jobRescueExpired(ttls: ResultTtls): Promise<{ requeued: number; failed: number; revoked: number }> {
+    const [row] = await this.#run("jobRescueExpired", [ttls.resultTtlMs, ttls.failedTtlMs]);
+    return { requeued: row.requeued, failed: row.failed, revoked: row.revoked };
+  }
+
+  async jobRevoke(ids: string[], options: { terminate: boolean; reason: string; resultTtlMs: number }): Promise<RevokeOutcome[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.#run("jobRevoke", [ids, options.terminate, options.resultTtlMs, options.reason]);
+    return rows.map((r: Row) => ({ id: r.id, outcome: r.outcome, worker: r.worker ?? null }));
+  }
+
+  async jobProgress(job: JobToken, meta: unknown): Promise<void> {
+    await this.#run("jobProgress", [job.id, job.attempt, JSON.stringify(meta ?? null)]);
   }
 
   async jobNextReadyIn(queues: string[]): Promise<number | null> {
@@ -155,8 +217,8 @@ export class PostgresTransport implements Transport {
     return this.#run("jobCountByQueue", []);
   }
 
-  async workerHeartbeat(worker: WorkerInfo, leaseMs: number): Promise<void> {
-    await this.#run("workerHeartbeat", [
+  async workerHeartbeat(worker: WorkerInfo, leaseMs: number, heldJobIds: string[]): Promise<HeartbeatReply> {
+    const [row] = await this.#run("workerHeartbeat", [
       worker.id,
       worker.app,
       worker.host,
@@ -165,7 +227,9 @@ export class PostgresTransport implements Transport {
       worker.concurrency,
       worker.tasks,
       leaseMs,
+      heldJobIds,
     ]);
+    return { revoked: row.revoked ?? [], settingsAt: row.settings_at ?? null };
   }
 
   async workerRemove(workerId: string): Promise<void> {
@@ -199,6 +263,7 @@ export class PostgresTransport implements Transport {
       meta: r.meta,
       attempts: r.attempts ?? 0,
       finishedAt: r.finished_at,
+      errors: r.errors ?? [],
     }));
   }
 
@@ -208,7 +273,29 @@ export class PostgresTransport implements Transport {
 
   async resultCleanExpired(): Promise<number> {
     const rows = await this.#run("resultCleanExpired", []);
+    await this.#run("uniqueCleanExpired", []);
     return rows.count ?? 0;
+  }
+
+  async resultRequeueFailed(params: { ids?: string[]; task?: string; all?: boolean }): Promise<string[]> {
+    const rows = await this.#run("resultRequeueFailed", [params.ids ?? [], params.task ?? null, params.all ?? false]);
+    return rows.map((r: Row) => r.id);
+  }
+
+  async rateTake(params: { task: string; count: number; perMs: number; capacity: number }): Promise<{ granted: number; waitMs: number }> {
+    const [row] = await this.#run("rateTake", [params.task, params.count, params.perMs, params.capacity]);
+    return { granted: row.granted, waitMs: row.wait_ms };
+  }
+
+  async taskSettingPut(task: string, settings: { rateLimit?: string | null; clusterRateLimit?: string | null }): Promise<void> {
+    // undefined keeps a setting (null in SQL), null clears it ('' in SQL).
+    const param = (value: string | null | undefined) => (value === undefined ? null : value ?? "");
+    await this.#run("taskSettingPut", [task, param(settings.rateLimit), param(settings.clusterRateLimit)]);
+  }
+
+  async taskSettingList(): Promise<TaskSettings[]> {
+    const rows = await this.#run("taskSettingList", []);
+    return rows.map((r: Row) => ({ task: r.task, rateLimit: r.rate_limit, clusterRateLimit: r.cluster_rate_limit }));
   }
 
   subscribeJobs(onWake: (queue: string) => void): Promise<Unsubscribe> {
@@ -218,6 +305,16 @@ export class PostgresTransport implements Transport {
 
   subscribeResults(onFinished: (ids: string[]) => void): Promise<Unsubscribe> {
     return this.#listen(this.#rendered.resultsChannel, (payload) => onFinished(payload.split(",")), () => onFinished([]));
+  }
+
+  subscribeControl(onMessage: (message: ControlMessage) => void): Promise<Unsubscribe> {
+    return this.#listen(this.#rendered.controlChannel, (payload) => {
+      try {
+        onMessage(JSON.parse(payload));
+      } catch {
+        // Not ours or malformed: control messages are only ever written by tq's own statements.
+      }
+    }, () => {});
   }
 
   async #listen(channel: string, onPayload: (payload: string) => void, onListen: () => void): Promise<Unsubscribe> {
@@ -243,6 +340,6 @@ export class PostgresTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    await this.#sql.end({ timeout: 5 });
+    await Promise.all([this.#sql.end({ timeout: 5 }), this.#notifier?.end({ timeout: 5 })]);
   }
 }

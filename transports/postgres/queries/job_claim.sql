@@ -3,8 +3,10 @@
 -- per queue), because `queue = any($1)` cannot use the index order and would
 -- sort every queued row on each claim. SKIP LOCKED lets concurrent workers
 -- pass over each other's rows instead of waiting. Raising attempt gives this
--- claim its fencing token. RETURNING does not keep the subquery's order, so
--- priority, run_at and seq come back for the caller to sort.
+-- claim its fencing token. Tasks named in $5 acknowledge early (at-most-once):
+-- their rows are marked so the rescue sweep fails them instead of rerunning.
+-- `expired` is judged here by the database clock. RETURNING does not keep the
+-- subquery's order, so priority, run_at and seq come back for the caller.
 with next as (
   select c.id
   from unnest($1::text[]) as q(name)
@@ -24,7 +26,9 @@ set state = 'running',
     attempt = j.attempt + 1,
     worker = $3,
     started_at = now(),
-    lease_until = now() + make_interval(secs => $4::float8 / 1000)
+    lease_until = now() + make_interval(secs => $4::float8 / 1000),
+    acks_late = not (j.message->>'task' = any($5::text[]))
 from next
 where j.id = next.id
-returning j.id::text as id, j.attempt, j.priority, j.run_at, j.seq::float8 as seq, j.message
+returning j.id::text as id, j.attempt, j.priority, j.run_at, j.seq::float8 as seq, j.message,
+          coalesce(j.expires_at <= now(), false) as expired, j.revoke

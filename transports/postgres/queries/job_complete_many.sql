@@ -1,31 +1,56 @@
 -- Finishes a batch: removes each job from the hot table and stores its result
 -- in one statement. A row only counts when (id, attempt) still match a
 -- running job, so a stale worker or a completion that raced the rescue sweep
--- changes nothing. One notification carries the finished ids for waiters of
--- AsyncResult.get() (the caller keeps batches small enough for its payload).
+-- changes nothing. A failure adds its error to the attempt history and keeps
+-- the message (for `tq retry`) for $3 ms instead of $2. Follow-up messages
+-- (errbacks) are inserted in the same statement, only for rows that counted,
+-- so each is sent exactly once. A success with "store": false (ignoreResult)
+-- leaves no result row: the queue's floor cost, one DELETE. The stored ids
+-- come back for the transport to announce to waiters of AsyncResult.get()
+-- after the commit (see transport.ts: a NOTIFY inside this transaction would
+-- serialise every completing worker's commit behind one lock).
 with input as (
   select (e->>'id')::uuid as id,
          (e->>'attempt')::integer as attempt,
          e->>'state' as state,
          e->'value' as value,
-         e->'error' as error
+         e->'error' as error,
+         coalesce(e->'followUps', '[]'::jsonb) as follow_ups,
+         coalesce((e->>'store')::boolean, true) as store
   from jsonb_array_elements($1::text::jsonb) as t(e)
 ), done as (
   delete from {{schema}}.jobs j
   using input i
   where j.id = i.id and j.attempt = i.attempt and j.state = 'running'
-  returning j.id, j.message->>'task' as task, j.attempt, j.worker
+  returning j.id, j.message->>'task' as task, j.attempt, j.worker, j.errors, j.meta, j.message, j.queue
 ), saved as (
-  insert into {{schema}}.results (id, task, state, value, error, attempts, worker, finished_at, expires_at)
-  select d.id, d.task, i.state, i.value, i.error, d.attempt, d.worker, now(),
-         now() + make_interval(secs => $2::float8 / 1000)
+  insert into {{schema}}.results (id, task, state, value, error, meta, attempts, worker, finished_at, expires_at, errors, message, queue)
+  select d.id, d.task, i.state, i.value, i.error, d.meta, d.attempt, d.worker, now(),
+         now() + make_interval(secs => (case when i.state = 'FAILURE' then $3 else $2 end)::float8 / 1000),
+         case when i.state = 'FAILURE' and i.error is not null
+              then d.errors || jsonb_build_array(jsonb_build_object(
+                     'attempt', d.attempt, 'at', now(), 'type', i.error->>'type', 'message', i.error->>'message'))
+              else d.errors end,
+         case when i.state = 'FAILURE' then d.message end,
+         d.queue
   from done d join input i on i.id = d.id
+  where i.store or i.state <> 'SUCCESS'
   on conflict (id) do update
     set task = excluded.task, state = excluded.state, value = excluded.value, error = excluded.error,
-        attempts = excluded.attempts, worker = excluded.worker, finished_at = excluded.finished_at,
-        expires_at = excluded.expires_at
+        meta = excluded.meta, attempts = excluded.attempts, worker = excluded.worker,
+        finished_at = excluded.finished_at, expires_at = excluded.expires_at, errors = excluded.errors,
+        message = excluded.message, queue = excluded.queue
   returning id
+), followed as (
+  insert into {{schema}}.jobs (id, queue, priority, max_attempts, message)
+  select (f->>'id')::uuid, f->>'queue', (f->>'priority')::smallint, (f->>'maxRetries')::integer + 1, f
+  from done d join input i on i.id = d.id
+  cross join lateral jsonb_array_elements(i.follow_ups) as t(f)
+  on conflict (id) do nothing
+  returning queue
+), woken as (
+  select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from followed) q
 )
-select count(*)::integer as completed,
-       case when count(*) > 0 then pg_notify('{{results_channel}}', string_agg(id::text, ',')) end as notified
-from saved
+select (select count(*) from done)::integer as completed,
+       (select array_agg(id::text) from saved) as stored,
+       (select count(*) from woken)::integer as woken

@@ -1,16 +1,51 @@
 -- Inserts a batch of messages in one statement and wakes each queue's
 -- listeners once. The messages arrive as one JSON array, cast through text so
 -- the driver sends the string untouched; the array order becomes seq (FIFO).
-with inserted as (
-  insert into {{schema}}.jobs (id, queue, priority, run_at, max_attempts, message)
-  select (m->>'id')::uuid,
-         m->>'queue',
-         (m->>'priority')::smallint,
-         coalesce((m->>'eta')::timestamptz, now()),
-         (m->>'maxRetries')::integer + 1,
-         m
+-- $2 (countdown) and $3 (expires in) are durations in ms applied with the
+-- database clock, so a client with a skewed clock cannot move them.
+-- Unique keys: each key is taken in `uniques` only if it is free (its job has
+-- left the hot table and its window passed); the no-op update on conflict
+-- locks and returns the current holder even if it committed after this
+-- statement began, so 50 concurrent senders of one key see one job.
+-- Wake-ups: with $5 the statement notifies each queue itself (needed inside a
+-- caller's transaction, where only the commit may wake workers); otherwise it
+-- returns the queues and the transport notifies after the commit, outside
+-- this transaction (see notify_many.sql for why). Returns, per message in order, the id of the job that
+-- stands for it.
+with input as (
+  select m, n, (m->>'id')::uuid as id, m->>'uniqueKey' as unique_key
   from jsonb_array_elements($1::text::jsonb) with ordinality as t(m, n)
-  order by n
+), keys as (
+  insert into {{schema}}.uniques as u (key, job_id, until)
+  select distinct on (unique_key) unique_key, id, now() + make_interval(secs => coalesce($4::float8, 0) / 1000)
+  from input where unique_key is not null
+  order by unique_key, n
+  on conflict (key) do update
+    set job_id = case when u.until < now() and not exists (select 1 from {{schema}}.jobs j where j.id = u.job_id)
+                      then excluded.job_id else u.job_id end,
+        until = case when u.until < now() and not exists (select 1 from {{schema}}.jobs j where j.id = u.job_id)
+                     then excluded.until else u.until end
+  returning key, job_id
+), inserted as (
+  -- Straight from the array's scan, in its order (which becomes seq, FIFO):
+  -- no join or sort of the messages, which spilled to disk at 20,000.
+  insert into {{schema}}.jobs (id, queue, priority, run_at, expires_at, max_attempts, message)
+  select i.id,
+         i.m->>'queue',
+         (i.m->>'priority')::smallint,
+         case when $2::float8 is not null then now() + make_interval(secs => $2::float8 / 1000)
+              else coalesce((i.m->>'eta')::timestamptz, now()) end,
+         case when $3::float8 is not null then now() + make_interval(secs => $3::float8 / 1000)
+              else (i.m->>'expires')::timestamptz end,
+         (i.m->>'maxRetries')::integer + 1,
+         i.m
+  from input i
+  where i.unique_key is null or exists (select 1 from keys k where k.key = i.unique_key and k.job_id = i.id)
   returning queue
+), woken as (
+  select q.queue, case when $5::boolean then pg_notify('{{jobs_channel}}', q.queue) end as notified
+  from (select distinct queue from inserted) q
 )
-select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from inserted) q
+select coalesce(k.job_id, i.id)::text as id, (select array_agg(queue) from woken) as queues
+from input i left join keys k on k.key = i.unique_key
+order by i.n

@@ -1,6 +1,7 @@
 -- Finds running jobs whose lease ran out (their worker died or hung). Those
--- that acknowledge late and have attempts left go back to their queue
--- (at-least-once); the rest fail with WorkerLost. SKIP LOCKED keeps two
+-- that acknowledge late, have attempts left and were not revoked go back to
+-- their queue (at-least-once) with the loss in their error history; revoked
+-- ones end as REVOKED; the rest fail with WorkerLost. SKIP LOCKED keeps two
 -- sweeping workers, or a sweep and a completion, from blocking each other.
 with expired as (
   select id from {{schema}}.jobs
@@ -10,30 +11,42 @@ with expired as (
   for update skip locked
 ), requeued as (
   update {{schema}}.jobs j
-  set state = 'queued', worker = null, lease_until = null, started_at = null
+  set state = 'queued', worker = null, lease_until = null, started_at = null,
+      errors = j.errors || jsonb_build_array(jsonb_build_object(
+        'attempt', j.attempt, 'at', now(), 'type', 'WorkerLost',
+        'message', 'The worker running this task (' || coalesce(j.worker, 'unknown') || ') stopped renewing its lease.'))
   from expired e
-  where j.id = e.id and j.acks_late and j.attempt < j.max_attempts
+  where j.id = e.id and j.acks_late and j.attempt < j.max_attempts and j.revoke is null
   returning j.queue
-), lost as (
+), ended as (
   delete from {{schema}}.jobs j
   using expired e
-  where j.id = e.id and not (j.acks_late and j.attempt < j.max_attempts)
-  returning j.id, j.message->>'task' as task, j.attempt, j.worker, j.acks_late
-), failed as (
-  insert into {{schema}}.results (id, task, state, error, attempts, worker, finished_at, expires_at)
-  select id, task, 'FAILURE',
-         jsonb_build_object(
+  where j.id = e.id and not (j.acks_late and j.attempt < j.max_attempts and j.revoke is null)
+  returning j.id, j.message->>'task' as task, j.attempt, j.worker, j.acks_late, j.revoke, j.errors, j.message, j.queue, j.meta
+), saved as (
+  insert into {{schema}}.results (id, task, state, error, meta, attempts, worker, finished_at, expires_at, errors, message, queue)
+  select id, task, case when revoke is not null then 'REVOKED' else 'FAILURE' end,
+         case when revoke is not null then jsonb_build_object('type', 'TaskRevoked', 'message', 'The task was revoked while it ran.')
+         else jsonb_build_object(
            'type', 'WorkerLost',
            'message', 'The worker running this task (' || coalesce(worker, 'unknown') || ') stopped before it finished, '
              || case when acks_late then 'and the task has no attempts left (' || attempt || ' made).'
-                     else 'and the task acknowledges early (acksLate: false), so it is not run again.' end),
-         attempt, worker, now(), now() + make_interval(secs => $1::float8 / 1000)
-  from lost
+                     else 'and the task acknowledges early (acksLate: false), so it is not run again.' end) end,
+         meta, attempt, worker, now(),
+         now() + make_interval(secs => (case when revoke is null then $2 else $1 end)::float8 / 1000),
+         errors, case when revoke is null then message end, queue
+  from ended
   on conflict (id) do nothing
-  returning id
+  returning id, state
 ), woken as (
   select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from requeued) q
+), told as (
+  -- At most 200 ids fit a notification's payload; waiters of others poll.
+  select pg_notify('{{results_channel}}', string_agg(id::text, ','))
+  from (select id from saved limit 200) s having count(*) > 0
 )
 select (select count(*) from requeued)::integer as requeued,
-       (select count(*) from failed)::integer as failed,
-       (select count(*) from woken)::integer as woken
+       (select count(*) from saved where state = 'FAILURE')::integer as failed,
+       (select count(*) from saved where state = 'REVOKED')::integer as revoked,
+       (select count(*) from woken)::integer as woken,
+       (select count(*) from told)::integer as told

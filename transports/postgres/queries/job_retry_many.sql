@@ -1,17 +1,21 @@
 -- Puts failed jobs that have retries left back in their queue: one update of
 -- each row (never a delete and re-insert), fenced by (id, attempt), carrying
--- the message with its raised retry count and a run_at in the future.
+-- the message with its raised retry count, a run_at in the future, and the
+-- attempt's error added to the history.
 with input as (
   select (e->>'id')::uuid as id,
          (e->>'attempt')::integer as attempt,
          (e->>'delayMs')::float8 as delay_ms,
-         e->'message' as message
+         e->'message' as message,
+         e->'error' as error
   from jsonb_array_elements($1::text::jsonb) as t(e)
 ), retried as (
   update {{schema}}.jobs j
   set state = 'queued', worker = null, lease_until = null, started_at = null,
       run_at = now() + make_interval(secs => i.delay_ms / 1000),
-      message = i.message
+      message = i.message,
+      errors = j.errors || jsonb_build_array(jsonb_build_object(
+        'attempt', j.attempt, 'at', now(), 'type', i.error->>'type', 'message', i.error->>'message'))
   from input i
   where j.id = i.id and j.attempt = i.attempt and j.state = 'running'
   returning j.queue

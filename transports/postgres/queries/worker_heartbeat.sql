@@ -1,6 +1,8 @@
 -- One statement per heartbeat: registers or refreshes the worker row and
--- extends the lease of every job the worker holds. Only the database clock
--- decides lease times.
+-- extends the lease of every job the worker holds ($9, by primary key). It
+-- also returns what the worker may have missed while its notifications were
+-- down: its jobs that were revoked, and when task settings last changed. Only
+-- the database clock decides lease times.
 with registered as (
   insert into {{schema}}.workers (id, app, host, pid, queues, concurrency, tasks)
   values ($1, $2, $3, $4, $5::text[], $6, $7::text[])
@@ -9,7 +11,11 @@ with registered as (
 ), extended as (
   update {{schema}}.jobs
   set lease_until = now() + make_interval(secs => $8::float8 / 1000)
-  where worker = $1 and state = 'running'
-  returning id
+  where id = any($9::uuid[]) and worker = $1 and state = 'running'
+  returning id, revoke
 )
-select (select count(*) from registered)::integer as registered, (select count(*) from extended)::integer as extended
+select (select count(*) from registered)::integer as registered,
+       (select count(*) from extended)::integer as extended,
+       coalesce((select json_agg(json_build_object('id', id, 'terminate', revoke = 'terminate'))
+                 from extended where revoke is not null), '[]') as revoked,
+       (select extract(epoch from max(updated_at)) * 1000 from {{schema}}.task_settings)::float8 as settings_at

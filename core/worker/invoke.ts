@@ -1,0 +1,84 @@
+/**
+ * Calls a task's handler with its context and reduces whatever happens to a
+ * plain, serialisable result. Runs wherever the handler runs: in the worker
+ * itself (async pool) or in a pool's thread or child process.
+ */
+import { RetryRequested, runWithContext, type TaskContext } from "../context.ts";
+import { parseDuration } from "../duration.ts";
+import { type ErrorInfo, toErrorInfo } from "../errors.ts";
+import type { Message } from "../message.ts";
+import type { Task } from "../task.ts";
+
+/** What one run of a handler came to. */
+export type HandlerResult =
+  | { kind: "success"; value: unknown }
+  /** `autoRetry`: the error matched the task's autoRetryFor. */
+  | { kind: "error"; error: ErrorInfo; autoRetry: boolean }
+  /** The handler threw `this.retry()`. */
+  | { kind: "retry"; countdownMs?: number; error: ErrorInfo };
+
+/** What the place running the handler provides. */
+export interface InvokeHooks {
+  /** Fires when the task must stop: soft time limit, revoke with terminate, shutdown. */
+  signal: AbortSignal;
+  /** Stores progress meta for the job. */
+  progress(meta: unknown): Promise<void>;
+}
+
+/** A JSON-safe result value, or the error that says why it is not one. */
+function storable(value: unknown): { value: unknown } | { error: ErrorInfo } {
+  if (value === undefined) return { value: null };
+  if (value === null || typeof value === "string" || typeof value === "boolean") return { value };
+  if (typeof value === "number") return { value: Number.isFinite(value) ? value : null };
+  try {
+    JSON.stringify(value);
+    return { value };
+  } catch (error) {
+    return { error: { type: "ResultNotSerializable", message: `The handler returned a value that cannot be stored as JSON: ${(error as Error).message}.` } };
+  }
+}
+
+// deno-lint-ignore no-explicit-any
+function matchesAutoRetry(task: Task<any, any>, thrown: unknown): boolean {
+  const rule = task.options.autoRetryFor;
+  if (!rule) return false;
+  try {
+    return Array.isArray(rule) ? rule.some((type) => thrown instanceof type) : rule(thrown) === true;
+  } catch {
+    return false; // A predicate that throws does not make a failure retryable.
+  }
+}
+
+/** Runs the handler of `task` for `message` (claim number `attempt`); never throws. */
+// deno-lint-ignore no-explicit-any
+export async function invokeHandler(task: Task<any, any>, message: Message, attempt: number, hooks: InvokeHooks): Promise<HandlerResult> {
+  const context: TaskContext = {
+    id: message.id,
+    name: message.task,
+    retries: message.retries,
+    maxRetries: message.maxRetries,
+    attempt,
+    queue: message.queue,
+    rootId: message.rootId,
+    parentId: message.parentId,
+    // A getter, so a pool that makes its signal lazily only makes it for handlers that look.
+    get signal() {
+      return hooks.signal;
+    },
+    message,
+    retry: (options) => new RetryRequested(options),
+    progress: (meta) => hooks.progress(meta),
+  };
+  const args = Object.keys(message.kwargs).length ? [...message.args, message.kwargs] : message.args;
+  try {
+    const value = await runWithContext(context, () => task.handler.apply(context, args as never));
+    const stored = storable(value);
+    return "error" in stored ? { kind: "error", error: stored.error, autoRetry: false } : { kind: "success", value: stored.value };
+  } catch (thrown) {
+    if (thrown instanceof RetryRequested) {
+      const countdownMs = thrown.countdown === undefined ? undefined : parseDuration(thrown.countdown);
+      return { kind: "retry", countdownMs, error: toErrorInfo(thrown.error ?? thrown) };
+    }
+    return { kind: "error", error: toErrorInfo(thrown), autoRetry: matchesAutoRetry(task, thrown) };
+  }
+}

@@ -1,0 +1,13 @@
+/** A tq worker process for the benchmark: TQ_* from the environment, BENCH_CONCURRENCY slots. */
+import { Worker } from "../../../mod.ts";
+import { collectGarbage, onSignal } from "../../../core/runtime.ts";
+import { app } from "../tq_tasks.ts";
+
+const worker = new Worker(app, { concurrency: Number(process.env.BENCH_CONCURRENCY ?? 10) });
+await worker.start();
+console.log("ready");
+// W6 measures memory after a full collection, so garbage not yet collected does not count as growth.
+process.on("SIGUSR2", () => collectGarbage());
+onSignal("SIGTERM", () => {
+  worker.stop().then(() => app.close()).then(() => process.exit(0));
+});
