@@ -43,29 +43,39 @@ export class Batcher<T> {
 
   add(item: T): void {
     this.#pending.push(item);
-    this.#flushing ??= this.#flushAll().finally(() => (this.#flushing = undefined));
+    this.#flushing ??= this.#flushAll();
   }
 
+  /**
+   * Writes until nothing is pending. The flag is cleared in the same
+   * synchronous step that finds the queue empty: cleared a microtask later
+   * (a `.finally` callback, or an awaited helper), an item added in between
+   * would see a flush "in progress" and never be written.
+   */
   async #flushAll(): Promise<void> {
-    while (this.#pending.length) {
-      const batch = this.#pending.splice(0, this.#options.maxBatch);
-      this.#inFlight = batch;
-      try {
-        await this.#options.write(batch);
-        this.#failures = 0;
-      } catch (error) {
-        if (error instanceof DatabaseError && error.retryable) {
-          this.#pending.unshift(...batch);
-          this.#failures++;
-          const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.#failures);
-          this.#options.logger.log("warn", `Writing ${this.#options.name} failed; retrying`, { error: error.message, inMs: delay, pending: this.#pending.length });
-          await new Promise((resolve) => setTimeout(resolve, delay));
-        } else {
-          await this.#isolate(batch, error);
+    try {
+      while (this.#pending.length) {
+        const batch = this.#pending.splice(0, this.#options.maxBatch);
+        this.#inFlight = batch;
+        try {
+          await this.#options.write(batch);
+          this.#failures = 0;
+        } catch (error) {
+          if (error instanceof DatabaseError && error.retryable) {
+            this.#pending.unshift(...batch);
+            this.#failures++;
+            const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.#failures);
+            this.#options.logger.log("warn", `Writing ${this.#options.name} failed; retrying`, { error: error.message, inMs: delay, pending: this.#pending.length });
+            await new Promise((resolve) => setTimeout(resolve, delay));
+          } else {
+            await this.#isolate(batch, error);
+          }
+        } finally {
+          this.#inFlight = [];
         }
-      } finally {
-        this.#inFlight = [];
       }
+    } finally {
+      this.#flushing = undefined;
     }
   }
 
