@@ -12,6 +12,14 @@
  * @module
  */
 export { App, isApp } from "./core/app.ts";
+export type { AppConf } from "./core/app.ts";
+export { Beat } from "./core/beat/beat.ts";
+export type { BeatOptions } from "./core/beat/beat.ts";
+export type { BeatEntry, BeatSendOptions } from "./core/beat/entry.ts";
+export type { MissedPolicy } from "./core/beat/plan.ts";
+export { at, cron, every } from "./core/beat/schedule.ts";
+export type { Schedule, ScheduleKind } from "./core/beat/schedule.ts";
+export type { ScheduleInfo, Schedules } from "./core/beat/schedules.ts";
 export type { AppOptions, Config } from "./core/config.ts";
 export { ENV_VARIABLES } from "./core/config.ts";
 export { LamportClock } from "./core/clock.ts";
@@ -45,7 +53,16 @@ export { AsyncResult } from "./core/result.ts";
 export type { GetOptions } from "./core/result.ts";
 export { Task } from "./core/task.ts";
 export type { Errback, FailedTask, SendOptions, TaskHandler, TaskOptions } from "./core/task.ts";
-export type { AttemptError, QueueCount, ResultRecord, RevokeOutcome, TaskState, WorkerRecord } from "./core/transport.ts";
+export type {
+  AttemptError,
+  QueueCount,
+  ResultRecord,
+  RevokeOutcome,
+  ScheduleDefinition,
+  ScheduleRecord,
+  TaskState,
+  WorkerRecord,
+} from "./core/transport.ts";
 export type { PoolKind } from "./core/worker/pool/pool.ts";
 export { Worker } from "./core/worker/worker.ts";
 export type { WorkerOptions, WorkerStats } from "./core/worker/worker.ts";

@@ -3,6 +3,7 @@
 import cac from "cac";
 import pkg from "../package.json" with { type: "json" };
 import { args, exit } from "../core/runtime.ts";
+import { beatCommand } from "./commands/beat.ts";
 import { callCommand } from "./commands/call.ts";
 import { controlCommand } from "./commands/control.ts";
 import { retryCommand } from "./commands/retry.ts";
@@ -25,6 +26,7 @@ function buildCli() {
     .option("--log-format <format>", "text or json (default text)")
     .option("--grace <duration>", "Time running tasks get to finish after SIGTERM (default 30s)")
     .option("-P, --pool <kind>", "async (default), threads or process: threads and process can stop a handler at its hard time limit")
+    .option("-B, --beat", "Also run beat in this process (like Celery's -B); safe with several workers, one leads")
     .example("tq worker -A ./tasks.ts --concurrency 20 --queues default,slow")
     .action((flags) => workerCommand(lastValues(flags)));
   cli
@@ -50,6 +52,28 @@ function buildCli() {
     .example("tq control revoke 1b4e28ba-2fa1-11d2-883f-0016d3cca427 --terminate")
     .example('tq control rate-limit send_email "10/s"')
     .action((action, rest, flags) => controlCommand(action, rest, lastValues(flags)));
+  cli
+    .command("beat [action] [...args]", "Send tasks on schedules (run it, or: add NAME | list | remove NAME | enable NAME | disable NAME)")
+    .option("-A, --app <path>", "Module of the app: its app.conf.beatSchedule is run too")
+    .option("--task <name>", "add: the task to send")
+    .option("--cron <expr>", 'add: cron expression, 5 or 6 fields ("0 9 * * 1-5")')
+    .option("--tz <zone>", "add: IANA time zone of --cron (default UTC)")
+    .option("--every <duration>", "add: fixed interval, at least 1s (30s, 5m, 1h)")
+    .option("--at <time>", "add: one run at this ISO-8601 time")
+    .option("--args <json>", "add: arguments as a JSON array")
+    .option("--kwargs <json>", "add: keyword arguments as a JSON object")
+    .option("--queue <name>", "add: queue to send to")
+    .option("--priority <n>", "add: 0..9, 9 first")
+    .option("--expires <duration>", "add: a tick's job not started within this long is not run")
+    .option("--missed <policy>", "add: ticks missed while no beat ran: skip (default), once or all")
+    .option("--replace", "add: replace a run-time schedule of the same name")
+    .option("--json", "list: print JSON")
+    .option("-l, --log-level <level>", "debug, info, warn, error or silent (default info)")
+    .option("--log-format <format>", "text or json (default text)")
+    .example("tq beat -A ./tasks.ts")
+    .example('tq beat add nightly --task report --cron "0 3 * * *" --tz Europe/Berlin --args \'["daily"]\'')
+    .example("tq beat list")
+    .action((action, rest, flags) => beatCommand(action, rest, lastValues(flags)));
   cli
     .command("retry [...ids]", "Send failed jobs again (kept for failedTtl, 7 days by default)")
     .option("-A, --app <path>", "Module of the app (for its schema and database)")

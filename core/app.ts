@@ -5,6 +5,8 @@
  */
 import { createTransport } from "../transports/mod.ts";
 import { LamportClock } from "./clock.ts";
+import type { BeatEntry } from "./beat/entry.ts";
+import { Schedules } from "./beat/schedules.ts";
 import { Control } from "./control.ts";
 import { type AppOptions, type Config, optionsFromEnv, resolveConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
@@ -25,8 +27,16 @@ export function isApp(value: unknown): value is App {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[APP_BRAND] === true;
 }
 
+/** Settings read by components rather than by the connection, as in Celery's `app.conf`. */
+export interface AppConf {
+  /** Periodic tasks sent by beat (`tq beat`, `tq worker -B`): name → entry. */
+  beatSchedule: Record<string, BeatEntry>;
+}
+
 export class App implements TaskSender {
   readonly [APP_BRAND] = true;
+  /** `app.conf.beatSchedule = { report: { task: "report", schedule: cron("0 9 * * 1-5") } }`. */
+  readonly conf: AppConf = { beatSchedule: {} };
   readonly clock = new LamportClock();
   // deno-lint-ignore no-explicit-any
   readonly registry = new Registry<Task<any, any>>();
@@ -41,6 +51,7 @@ export class App implements TaskSender {
   #initHooks: (() => void | Promise<void>)[] = [];
   #initialized?: Promise<void>;
   #control?: Control;
+  #schedules?: Schedules;
 
   constructor(options: AppOptions = {}) {
     // Validate now so a bad option fails where it is written; env is read later, on first use.
@@ -125,6 +136,15 @@ export class App implements TaskSender {
       return this.transport;
     }, () => this.config.resultTtlMs);
     return this.#control;
+  }
+
+  /** Beat schedules stored in the database: add, list, remove, enable, disable at run time. */
+  get schedules(): Schedules {
+    this.#schedules ??= new Schedules(async () => {
+      await this.ready();
+      return this.transport;
+    });
+    return this.#schedules;
   }
 
   /**

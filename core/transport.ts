@@ -141,6 +141,34 @@ export interface HeartbeatReply {
   settingsAt: number | null;
 }
 
+/** A schedule as stored: what to send and when. */
+export interface ScheduleDefinition {
+  name: string;
+  task: string;
+  kind: "cron" | "every" | "at";
+  spec: string;
+  tz: string | null;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  /** Send options: queue, priority, expires, maxRetries, timeLimit. */
+  options: Record<string, unknown>;
+  missed: "skip" | "once" | "all";
+  enabled: boolean;
+}
+
+/** A stored schedule with where it came from and its last tick. */
+export interface ScheduleRecord extends ScheduleDefinition {
+  /** code: app.conf.beatSchedule, written by the leading beat; runtime: added with `tq beat add`. */
+  source: "code" | "runtime";
+  /** The last tick sent or skipped, by the database clock. */
+  lastFireAt: Date;
+  /** The last tick that sent a job, and that job. */
+  lastSentAt: Date | null;
+  lastJobId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 /** Stops a subscription. */
 export type Unsubscribe = () => Promise<void>;
 
@@ -196,6 +224,32 @@ export interface Transport {
   subscribeResults(onFinished: (ids: string[]) => void): Promise<Unsubscribe>;
   /** Calls `onMessage` for each control command broadcast to workers. */
   subscribeControl(onMessage: (message: ControlMessage) => void): Promise<Unsubscribe>;
+  /** Every schedule, and the database clock's now. */
+  scheduleList(): Promise<{ now: Date; schedules: ScheduleRecord[] }>;
+  /**
+   * Adds a run-time schedule (with `replace`, replaces a run-time one of the
+   * same name). Never overwrites one defined in code.
+   */
+  scheduleAdd(definition: ScheduleDefinition, replace: boolean): Promise<"added" | "replaced" | "exists" | "code">;
+  /** Deletes a run-time schedule; one defined in code is left alone ("code"). */
+  scheduleRemove(name: string): Promise<"removed" | "missing" | "code">;
+  /** Pauses or resumes a schedule; false when there is none of that name. */
+  scheduleSetEnabled(name: string, enabled: boolean): Promise<boolean>;
+  /** Writes the app's code schedules and deletes code schedules it no longer has; returns the names deleted. */
+  scheduleSyncCode(definitions: ScheduleDefinition[]): Promise<string[]>;
+  /**
+   * Sends one tick's job and records the tick in one transaction. Returns the
+   * job id, or null when the tick had already been sent.
+   */
+  beatFire(schedule: string, fireAt: Date, encodedMessage: string, timing: InsertOptions): Promise<string | null>;
+  /** Moves a schedule past skipped ticks up to `upTo`. */
+  beatSkip(schedule: string, upTo: Date): Promise<void>;
+  /** Forgets sent ticks older than a day. */
+  beatTickClean(): Promise<number>;
+  /** True when this transport leads beat, taking the lead if it is free (on a connection of its own). */
+  beatLeaderTry(): Promise<boolean>;
+  /** Gives up beat leadership and closes its connection. */
+  beatLeaderRelease(): Promise<void>;
   /** The database server's version, for reports. */
   serverVersion(): Promise<string>;
   /** Deletes everything tq stored: all jobs, results and workers of this app's schema. */

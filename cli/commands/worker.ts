@@ -1,11 +1,12 @@
 /** `tq worker`: runs tasks until SIGTERM/SIGINT; a second signal exits at once. */
-import { createLogger, Worker } from "../../mod.ts";
-import type { LogLevel, PoolKind } from "../../mod.ts";
+import { Beat, Worker } from "../../mod.ts";
+import type { PoolKind } from "../../mod.ts";
 import { resolve } from "node:path";
 import { exit, onSignal } from "../../core/runtime.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { loadApp } from "../load_app.ts";
+import { loggerFromFlags } from "../logging.ts";
 import { err } from "../output.ts";
 
 export interface WorkerFlags {
@@ -17,6 +18,7 @@ export interface WorkerFlags {
   logFormat?: string;
   grace?: string | number;
   pool?: string;
+  beat?: boolean;
 }
 
 function integer(value: string | number | undefined, flag: string, min: number): number | undefined {
@@ -28,12 +30,7 @@ function integer(value: string | number | undefined, flag: string, min: number):
 
 export async function workerCommand(flags: WorkerFlags): Promise<number> {
   if (!flags.app) throw new UsageError("tq worker needs the module that defines your tasks: tq worker -A ./tasks.ts");
-  const logFormat = flags.logFormat ?? "text";
-  if (logFormat !== "text" && logFormat !== "json") throw new UsageError(`--log-format must be "text" or "json", got "${logFormat}".`);
-  const logLevel = (flags.logLevel ?? "info") as LogLevel;
-  if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
-    throw new UsageError(`--log-level must be one of debug, info, warn, error, silent; got "${logLevel}".`);
-  }
+  const logger = loggerFromFlags(flags);
   const graceMs = flags.grace === undefined ? undefined : parseDuration(String(flags.grace));
   if (flags.grace !== undefined && graceMs === undefined) throw new UsageError(`--grace must be a duration such as 30s, got "${flags.grace}".`);
   const concurrency = integer(flags.concurrency, "concurrency", 1);
@@ -43,9 +40,10 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
   if (!["async", "threads", "process"].includes(pool)) throw new UsageError(`--pool must be async, threads or process; got "${flags.pool}".`);
 
   const app = await loadApp(flags.app);
-  const logger = createLogger({ level: logLevel, format: logFormat });
   app.configFromObject({ logger });
   const worker = new Worker(app, { queues, concurrency, prefetch, logger, pool, appModule: resolve(flags.app) });
+  // -B: beat runs in this process too, with the same guarantees as `tq beat`.
+  const beat = flags.beat ? new Beat(app, { logger }) : undefined;
 
   let signals = 0;
   const stopped = new Promise<void>((resolve) => {
@@ -56,11 +54,12 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
         exit(EXIT.failure);
       }
       logger.log("info", `${signal} received: finishing running tasks (send it again to exit at once)`);
-      worker.stop({ graceMs }).then(resolve, resolve);
+      Promise.all([beat?.stop(), worker.stop({ graceMs })]).then(() => resolve(), () => resolve());
     };
     onSignal("SIGTERM", onStop("SIGTERM"));
     onSignal("SIGINT", onStop("SIGINT"));
   });
+  await beat?.start();
   await worker.start();
   await stopped;
   await app.close();

@@ -17,6 +17,8 @@ import type {
   ResultTtls,
   RetryRequest,
   RevokeOutcome,
+  ScheduleDefinition,
+  ScheduleRecord,
   TaskSettings,
   Transport,
   Unsubscribe,
@@ -25,6 +27,7 @@ import type {
 } from "../../core/transport.ts";
 import type { QueryName } from "./_sql.ts";
 import { renderSql, type RenderedSql } from "./_render.ts";
+import { BeatLock } from "./beat_lock.ts";
 import { translateError } from "./errors.ts";
 import { runMigrations } from "./migrate.ts";
 
@@ -63,6 +66,7 @@ export class PostgresTransport implements Transport {
   /** One connection for wake-ups sent after commits; see queries/notify_many.sql. */
   #notifier?: Sql;
   #insertsInFlight = 0;
+  #beatLock?: BeatLock;
   readonly #rendered: RenderedSql;
   #ready?: Promise<void>;
 
@@ -329,6 +333,69 @@ export class PostgresTransport implements Transport {
     };
   }
 
+  async scheduleList(): Promise<{ now: Date; schedules: ScheduleRecord[] }> {
+    const rows = await this.#run("scheduleList", []);
+    const now = rows[0]?.db_now ?? (await this.#run("serverNow", []))[0].now;
+    return { now, schedules: rows.map(scheduleFromRow) };
+  }
+
+  async scheduleAdd(d: ScheduleDefinition, replace: boolean): Promise<"added" | "replaced" | "exists" | "code"> {
+    const params = [d.name, d.task, d.kind, d.spec, d.tz, JSON.stringify(d.args), JSON.stringify(d.kwargs), JSON.stringify(d.options), d.missed, replace];
+    const [row] = await this.#run("scheduleAdd", params);
+    if (row.written) return row.previous_source ? "replaced" : "added";
+    return row.previous_source === "code" ? "code" : "exists";
+  }
+
+  async scheduleRemove(name: string): Promise<"removed" | "missing" | "code"> {
+    const [row] = await this.#run("scheduleRemove", [name]);
+    if (row.deleted) return "removed";
+    return row.source === "code" ? "code" : "missing";
+  }
+
+  async scheduleSetEnabled(name: string, enabled: boolean): Promise<boolean> {
+    const rows = await this.#run("scheduleSetEnabled", [name, enabled]);
+    return rows.length > 0;
+  }
+
+  async scheduleSyncCode(definitions: ScheduleDefinition[]): Promise<string[]> {
+    const rows = await this.#run("scheduleSyncCode", [JSON.stringify(definitions)]);
+    return rows.map((r: Row) => r.name);
+  }
+
+  async beatFire(schedule: string, fireAt: Date, encodedMessage: string, timing: InsertOptions): Promise<string | null> {
+    const jobId = (JSON.parse(encodedMessage) as { id: string }).id;
+    await this.#ensureReady();
+    return await this.#guard(() =>
+      this.#sql.begin(async (tx: Sql) => {
+        const recorded = await this.#run("beatTickRecord", [schedule, fireAt, jobId], tx);
+        if (recorded.length === 0) return null;
+        const params = [`[${encodedMessage}]`, timing.delayMs ?? null, timing.expiresInMs ?? null, timing.uniqueWindowMs ?? null, true];
+        const [row] = await this.#run("jobInsertMany", params, tx);
+        return row.id as string;
+      })
+    );
+  }
+
+  async beatSkip(schedule: string, upTo: Date): Promise<void> {
+    await this.#run("beatSkip", [schedule, upTo]);
+  }
+
+  async beatTickClean(): Promise<number> {
+    const rows = await this.#run("beatTickClean", []);
+    return rows.count ?? 0;
+  }
+
+  async beatLeaderTry(): Promise<boolean> {
+    await this.#ensureReady();
+    this.#beatLock ??= new BeatLock(this.#options.url, this.#options.schema, this.#options.appName, this.#rendered.queries);
+    return await this.#guard(() => this.#beatLock!.holdOrTake());
+  }
+
+  async beatLeaderRelease(): Promise<void> {
+    await this.#beatLock?.release();
+    this.#beatLock = undefined;
+  }
+
   async serverVersion(): Promise<string> {
     const [row] = await this.#guard<Row[]>(() => this.#sql.unsafe(this.#rendered.queries.serverVersion));
     return `PostgreSQL ${row.version}`;
@@ -340,6 +407,28 @@ export class PostgresTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    await this.beatLeaderRelease();
     await Promise.all([this.#sql.end({ timeout: 5 }), this.#notifier?.end({ timeout: 5 })]);
   }
+}
+
+function scheduleFromRow(r: Row): ScheduleRecord {
+  return {
+    name: r.name,
+    task: r.task,
+    kind: r.kind,
+    spec: r.spec,
+    tz: r.tz,
+    args: r.args,
+    kwargs: r.kwargs,
+    options: r.options,
+    missed: r.missed,
+    enabled: r.enabled,
+    source: r.source,
+    lastFireAt: r.last_fire_at,
+    lastSentAt: r.last_sent_at,
+    lastJobId: r.last_job_id,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }

@@ -1,0 +1,157 @@
+/**
+ * `tq beat`: runs beat (any number of them; one leads), or manages the
+ * stored schedules: add, list, remove, enable, disable.
+ */
+import { type App, at, Beat, type BeatEntry, cron, every, type MissedPolicy, type ScheduleInfo } from "../../mod.ts";
+import { exit, onSignal } from "../../core/runtime.ts";
+import { EXIT, UsageError } from "../errors.ts";
+import { appFromOptions } from "../load_app.ts";
+import { loggerFromFlags } from "../logging.ts";
+import { err, out } from "../output.ts";
+
+export interface BeatFlags {
+  app?: string;
+  task?: string;
+  cron?: string;
+  tz?: string;
+  every?: string;
+  at?: string;
+  args?: string;
+  kwargs?: string;
+  queue?: string;
+  priority?: string | number;
+  expires?: string;
+  missed?: string;
+  replace?: boolean;
+  json?: boolean;
+  logLevel?: string;
+  logFormat?: string;
+}
+
+const USAGE = "Use tq beat [-A tasks.ts] to run beat, or tq beat add|list|remove|enable|disable.";
+
+export async function beatCommand(action: string | undefined, rest: string[], flags: BeatFlags): Promise<number> {
+  if (action === undefined || action === "run") return await runBeat(flags);
+  const name = rest[0] === undefined ? undefined : String(rest[0]);
+  if (action === "list") return await withApp(flags, (app) => list(app, flags));
+  if (!["add", "remove", "enable", "disable"].includes(action)) throw new UsageError(`Unknown beat command "${action}". ${USAGE}`);
+  if (!name) throw new UsageError(`tq beat ${action} needs a schedule name: tq beat ${action} NAME`);
+  if (action === "add") {
+    const entry = entryFromFlags(flags);
+    return await withApp(flags, async (app) => {
+      const outcome = await app.schedules.add(name, entry, { replace: flags.replace === true });
+      const next = (await app.schedules.list()).find((s) => s.name === name)?.nextRunAt;
+      out(`Schedule ${name} ${outcome}: ${entry.task} ${entry.schedule.describe()}; next run ${next ? next.toISOString() : "never"}.`);
+      return EXIT.ok;
+    });
+  }
+  return await withApp(flags, async (app) => {
+    const done = action === "remove" ? await app.schedules.remove(name) : await app.schedules[action as "enable" | "disable"](name);
+    if (!done) {
+      err(`tq: no schedule named "${name}". \`tq beat list\` shows them.`);
+      return EXIT.failure;
+    }
+    out(`Schedule ${name} ${action === "remove" ? "removed" : `${action}d`}.`);
+    return EXIT.ok;
+  });
+}
+
+async function withApp(flags: BeatFlags, use: (app: App) => Promise<number>): Promise<number> {
+  const { app } = await appFromOptions(flags);
+  try {
+    return await use(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Runs beat until SIGTERM/SIGINT, then hands the lead over at once. */
+async function runBeat(flags: BeatFlags): Promise<number> {
+  const logger = loggerFromFlags(flags);
+  const { app, fromModule } = await appFromOptions(flags);
+  app.configFromObject({ logger });
+  // Without -A there is no code to sync: run only what is stored.
+  const beat = new Beat(app, { logger, syncCodeSchedules: fromModule });
+  let signals = 0;
+  const stopped = new Promise<void>((resolve) => {
+    const onStop = (signal: string) => () => {
+      if (++signals > 1) exit(EXIT.failure);
+      logger.log("info", `${signal} received: stopping beat`);
+      beat.stop().then(resolve, resolve);
+    };
+    onSignal("SIGTERM", onStop("SIGTERM"));
+    onSignal("SIGINT", onStop("SIGINT"));
+  });
+  try {
+    await beat.start();
+    await stopped;
+  } finally {
+    await app.close();
+  }
+  return EXIT.ok;
+}
+
+function entryFromFlags(flags: BeatFlags): BeatEntry {
+  if (!flags.task) throw new UsageError('tq beat add needs the task to send: --task NAME (and --cron "...", --every DURATION or --at TIME)');
+  const timings = [flags.cron, flags.every, flags.at].filter((v) => v !== undefined);
+  if (timings.length !== 1) throw new UsageError('tq beat add needs exactly one of --cron "0 9 * * 1-5", --every 30s or --at 2026-12-24T18:00:00Z');
+  if (flags.tz !== undefined && flags.cron === undefined) throw new UsageError("--tz applies to --cron only.");
+  const schedule = flags.cron !== undefined
+    ? cron(String(flags.cron), { tz: flags.tz })
+    : flags.every !== undefined
+    ? every(String(flags.every))
+    : at(String(flags.at));
+  const options: BeatEntry["options"] = {};
+  if (flags.queue !== undefined) options.queue = String(flags.queue);
+  if (flags.priority !== undefined) options.priority = Number(flags.priority);
+  if (flags.expires !== undefined) options.expires = String(flags.expires);
+  const missed = flags.missed as MissedPolicy | undefined;
+  return {
+    task: String(flags.task),
+    schedule,
+    args: jsonFlag(flags.args, "--args", "array") as unknown[] | undefined,
+    kwargs: jsonFlag(flags.kwargs, "--kwargs", "object") as Record<string, unknown> | undefined,
+    options,
+    ...(missed !== undefined ? { missed } : {}),
+  };
+}
+
+function jsonFlag(value: string | undefined, flag: string, kind: "array" | "object"): unknown {
+  if (value === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(value));
+  } catch {
+    throw new UsageError(`${flag} must be JSON (${kind === "array" ? "an array such as '[1, \"a\"]'" : "an object such as '{\"to\": \"ops\"}'"}), got ${value}.`);
+  }
+  const ok = kind === "array" ? Array.isArray(parsed) : typeof parsed === "object" && parsed !== null && !Array.isArray(parsed);
+  if (!ok) throw new UsageError(`${flag} must be a JSON ${kind}, got ${value}.`);
+  return parsed;
+}
+
+async function list(app: App, flags: BeatFlags): Promise<number> {
+  const schedules = await app.schedules.list();
+  if (flags.json) {
+    out(JSON.stringify(schedules));
+    return EXIT.ok;
+  }
+  if (schedules.length === 0) {
+    out("No schedules. Add one with tq beat add NAME --task T --every 30s, or in code with app.conf.beatSchedule.");
+    return EXIT.ok;
+  }
+  const header = ["NAME", "TASK", "SCHEDULE", "MISSED", "STATE", "SOURCE", "LAST RUN", "NEXT RUN"];
+  const rows = schedules.map((s: ScheduleInfo) => [
+    s.name,
+    s.task,
+    s.description,
+    s.missed,
+    s.problem ? "broken" : s.enabled ? "enabled" : "disabled",
+    s.source,
+    s.lastSentAt ? s.lastSentAt.toISOString() : "-",
+    s.nextRunAt ? s.nextRunAt.toISOString() : "-",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const row of [header, ...rows]) out(row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+  for (const s of schedules) if (s.problem) err(`tq: schedule "${s.name}" cannot run: ${s.problem}`);
+  return EXIT.ok;
+}
