@@ -1,0 +1,129 @@
+/**
+ * Beat in real processes: three `tq beat` processes send each tick of a
+ * one-second schedule exactly once; SIGKILL of the leader hands over to a
+ * standby with no tick duplicated and the gap filled by the schedule's
+ * policy (all); `tq worker -B` gives the same guarantees.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { type CliProcess, dbClient, dropSchema, producerApp, runCli, uniqueSchema } from "./_helpers.ts";
+
+const BEAT_TASKS = fileURLToPath(new URL("./fixtures/beat_tasks.ts", import.meta.url));
+
+function startBeat(schema: string): CliProcess {
+  return runCli(["beat", "-A", BEAT_TASKS, "--log-level", "debug"], { TQ_SCHEMA: schema });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function stopAll(processes: CliProcess[]): Promise<void> {
+  for (const p of processes) {
+    if (p.running()) p.kill("SIGKILL");
+    await p.exited;
+  }
+}
+
+/** The tick schedule's records and jobs: fire times in order, and how many jobs the ticks sent. */
+async function tickState(schema: string): Promise<{ ticks: number[]; jobs: number }> {
+  const sql = dbClient();
+  try {
+    const rows = await sql.unsafe(`select extract(epoch from fire_at)::float8 as t from "${schema}".beat_ticks where schedule = 'tick' order by fire_at`);
+    const [{ jobs }] = await sql.unsafe(`
+      select (select count(*) from "${schema}".jobs where message->>'task' = 'record')::int
+           + (select count(*) from "${schema}".results where task = 'record')::int as jobs`);
+    return { ticks: rows.map((r) => r.t), jobs };
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Asserts the ticks are whole seconds, one after another, none twice, none left out. */
+function assertEverySecondOnce(ticks: number[]): void {
+  for (let i = 1; i < ticks.length; i++) {
+    assert.equal(ticks[i] - ticks[i - 1], 1, `tick ${i} follows the one before by one second (${ticks.join(", ")})`);
+  }
+}
+
+test("three beat processes for 10 s send each tick of a one-second schedule exactly once", async () => {
+  const schema = uniqueSchema("beat3");
+  const app = await producerApp(schema);
+  const beats: CliProcess[] = [];
+  try {
+    for (let i = 0; i < 3; i++) beats.push(startBeat(schema));
+    for (const beat of beats) await beat.waitFor(/beat: (leading|standing by)/);
+    assert.equal(beats.filter((b) => /beat: leading/.test(b.output())).length, 1, "one leads, two stand by");
+    await sleep(10_000);
+    for (const beat of beats) beat.kill("SIGTERM");
+    for (const beat of beats) assert.equal(await beat.exited, 0);
+
+    const { ticks, jobs } = await tickState(schema);
+    assert.ok(ticks.length >= 9 && ticks.length <= 12, `about 10 ticks in 10 s (${ticks.length})`);
+    assertEverySecondOnce(ticks);
+    assert.equal(jobs, ticks.length, "one job per tick");
+  } finally {
+    await stopAll(beats);
+    await app.close();
+    await dropSchema(schema);
+  }
+});
+
+test("SIGKILL of the leading beat: a standby takes over, no tick is sent twice, and the gap is caught up (missed: all)", async () => {
+  const schema = uniqueSchema("beatkill");
+  const app = await producerApp(schema);
+  const beats: CliProcess[] = [];
+  try {
+    for (let i = 0; i < 3; i++) beats.push(startBeat(schema));
+    for (const beat of beats) await beat.waitFor(/beat: (leading|standing by)/);
+    await sleep(3_000);
+    const leader = beats.find((b) => /beat: leading/.test(b.output()))!;
+    leader.kill("SIGKILL");
+    assert.equal(await leader.exited, "SIGKILL");
+    const killedAt = Date.now();
+    const standbys = beats.filter((b) => b !== leader);
+    await Promise.race(standbys.map((b) => b.waitFor(/beat: leading/, 10_000)));
+    const takeoverMs = Date.now() - killedAt;
+    assert.ok(takeoverMs < 5_000, `a standby leads within a few seconds (${takeoverMs} ms)`);
+    await sleep(4_000);
+    for (const beat of standbys) beat.kill("SIGTERM");
+    for (const beat of standbys) assert.equal(await beat.exited, 0);
+
+    const { ticks, jobs } = await tickState(schema);
+    assert.ok(ticks.length >= 7, `ticks before and after the kill (${ticks.length})`);
+    assertEverySecondOnce(ticks);
+    assert.equal(jobs, ticks.length, "one job per tick");
+    assert.equal(standbys.filter((b) => /beat: leading/.test(b.output())).length, 1, "exactly one standby took over");
+  } finally {
+    await stopAll(beats);
+    await app.close();
+    await dropSchema(schema);
+  }
+});
+
+test("tq worker -B: two workers each running beat send and run every tick once", async () => {
+  const schema = uniqueSchema("beatw");
+  const app = await producerApp(schema);
+  const workers: CliProcess[] = [];
+  try {
+    for (let i = 0; i < 2; i++) workers.push(runCli(["worker", "-A", BEAT_TASKS, "-B", "--log-level", "info"], { TQ_SCHEMA: schema }));
+    for (const worker of workers) await worker.waitFor(/consuming/);
+    await sleep(5_000);
+    for (const worker of workers) worker.kill("SIGTERM");
+    for (const worker of workers) assert.equal(await worker.exited, 0);
+
+    const { ticks } = await tickState(schema);
+    assert.ok(ticks.length >= 4, `ticks were sent (${ticks.length})`);
+    assertEverySecondOnce(ticks);
+    const sql = dbClient();
+    const [runs] = await sql.unsafe(`select count(*)::int as runs, count(distinct job_id)::int as jobs from "${schema}".runs where label = 'tick'`);
+    const [{ queued }] = await sql.unsafe(`select count(*)::int as queued from "${schema}".jobs`);
+    await sql.end();
+    assert.equal(runs.runs, runs.jobs, "no tick's job ran twice");
+    assert.equal(runs.jobs + queued, ticks.length, "every tick's job ran or waits in the queue");
+    assert.equal(workers.filter((w) => /beat: leading/.test(w.output())).length, 1, "one worker's beat led");
+  } finally {
+    await stopAll(workers);
+    await app.close();
+    await dropSchema(schema);
+  }
+});
