@@ -2,7 +2,7 @@
  * The example app of the README: `tq worker -A examples/tasks.ts`, then
  * `tq call add 2 3 --wait`.
  */
-import { App, currentTask } from "tq";
+import { App, currentTask, every } from "tq";
 
 export const app = new App({ name: "examples" });
 
@@ -23,3 +23,8 @@ export const slow = app.task({ name: "slow", queue: "slow", priority: 3 }, async
 export const fail = app.task("fail", (message: string) => {
   throw new RangeError(message);
 });
+
+/** Sent by beat (`tq beat -A examples/tasks.ts`, or a worker started with -B) every 10 seconds. */
+app.conf.beatSchedule = {
+  "add-every-10s": { task: "add", schedule: every("10s"), args: [40, 2] },
+};

@@ -8,7 +8,8 @@ export TQ_SCHEMA="${TQ_SCHEMA:-tq_example}"
 
 tq migrate
 # Started directly, not through the function, so $! is the worker itself and the trap stops it.
-node_modules/.bin/bun cli/main.ts worker -A examples/tasks.ts --concurrency 20 --queues default,slow &
+# -B: it also runs beat, which sends the example's periodic task.
+node_modules/.bin/bun cli/main.ts worker -A examples/tasks.ts --concurrency 20 --queues default,slow -B &
 worker=$!
 trap 'kill -TERM $worker 2>/dev/null || true; wait $worker 2>/dev/null || true' EXIT
 sleep 1
@@ -21,3 +22,5 @@ echo "\$ tq call fail '\"on purpose\"' --wait   (exits 1 with the task's error)"
 tq call fail '"on purpose"' --wait || true
 echo "\$ bun examples/send.ts"
 node_modules/.bin/bun examples/send.ts
+echo "\$ tq beat list"
+tq beat list

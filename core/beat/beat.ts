@@ -27,7 +27,8 @@ export interface BeatOptions {
 
 /** How often the leader forgets old tick records. */
 const TICK_CLEAN_INTERVAL_MS = 10 * 60_000;
-const MAX_BACKOFF_MS = 30_000;
+/** A leader cut off from the database tries again at least this often, so it resumes soon after. */
+const MAX_BACKOFF_MS = 5_000;
 
 export class Beat {
   readonly #app: App;
