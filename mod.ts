@@ -53,15 +53,27 @@ export { AsyncResult } from "./core/result.ts";
 export type { GetOptions } from "./core/result.ts";
 export { Task } from "./core/task.ts";
 export type { Errback, FailedTask, SendOptions, TaskHandler, TaskOptions } from "./core/task.ts";
+export type { EventType } from "./core/events.ts";
+export { TASK_EVENTS, WORKER_EVENTS } from "./core/events.ts";
+export type { BroadcastOptions, BroadcastResult, Inspect, JobReport } from "./core/inspect.ts";
+export type { WhyCode, WhyReason, WhyReport } from "./core/why.ts";
 export type {
   AttemptError,
+  ControlReply,
+  FailedSummary,
+  JobDetail,
+  JobSummary,
   QueueCount,
+  QueueSummary,
   ResultRecord,
   RevokeOutcome,
   ScheduleDefinition,
   ScheduleRecord,
+  StoredEvent,
   TaskState,
+  TqEvent,
   WorkerRecord,
+  WorkerStatus,
 } from "./core/transport.ts";
 export type { PoolKind } from "./core/worker/pool/pool.ts";
 export { Worker } from "./core/worker/worker.ts";

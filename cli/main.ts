@@ -6,6 +6,9 @@ import { args, exit } from "../core/runtime.ts";
 import { beatCommand } from "./commands/beat.ts";
 import { callCommand } from "./commands/call.ts";
 import { controlCommand } from "./commands/control.ts";
+import { eventsCommand } from "./commands/events.ts";
+import { inspectCommand } from "./commands/inspect.ts";
+import { purgeCommand } from "./commands/purge.ts";
 import { retryCommand } from "./commands/retry.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { workerCommand } from "./commands/worker.ts";
@@ -27,6 +30,7 @@ function buildCli() {
     .option("--grace <duration>", "Time running tasks get to finish after SIGTERM (default 30s)")
     .option("-P, --pool <kind>", "async (default), threads or process: threads and process can stop a handler at its hard time limit")
     .option("-B, --beat", "Also run beat in this process (like Celery's -B); safe with several workers, one leads")
+    .option("-E, --events", "Send task and worker events (tail them with tq events)")
     .example("tq worker -A ./tasks.ts --concurrency 20 --queues default,slow")
     .action((flags) => workerCommand(lastValues(flags)));
   cli
@@ -44,14 +48,43 @@ function buildCli() {
     .example("tq call add 2 3 --wait")
     .action((task, rest, flags) => callCommand(task, rest, lastValues(flags)));
   cli
-    .command("control <action> [...args]", "Steer workers: revoke ID... [--terminate] | rate-limit TASK RATE [--cluster]")
+    .command("inspect <what> [...args]", "See the system: queues | workers | active | scheduled | reserved | failed | registered | stats | ping | schedules | job ID | why ID")
+    .option("-A, --app <path>", "Module of the app (for its schema and database)")
+    .option("--json", "Print JSON")
+    .option("--task <name>", "active, scheduled, failed: only this task's")
+    .option("--limit <n>", "active, scheduled, failed: at most this many (default 100)")
+    .option("--worker <id>", "reserved, stats, ping: only this worker")
+    .option("--timeout <duration>", "reserved, stats, ping: how long to wait for replies (default 2s)")
+    .example("tq inspect queues")
+    .example("tq inspect why 1b4e28ba-2fa1-11d2-883f-0016d3cca427")
+    .action((what, rest, flags) => inspectCommand(what, rest, lastValues(flags)));
+  cli
+    .command(
+      "control <action> [...args]",
+      "Steer workers: revoke ID... | rate-limit TASK RATE | time-limit TASK SOFT HARD | ping | shutdown | add-consumer QUEUE | cancel-consumer QUEUE",
+    )
     .option("-A, --app <path>", "Module of the app (for its schema and database)")
     .option("--terminate", "revoke: also stop the task if it is running")
     .option("--cluster", "rate-limit: change the cluster-wide limit instead of the per-worker one")
+    .option("--worker <id>", "ping, shutdown, add-consumer, cancel-consumer: only this worker")
+    .option("--timeout <duration>", "How long to wait for workers' replies (default 2s)")
     .option("--json", "Print the outcome as JSON")
     .example("tq control revoke 1b4e28ba-2fa1-11d2-883f-0016d3cca427 --terminate")
     .example('tq control rate-limit send_email "10/s"')
+    .example("tq control shutdown --worker host:1234:ab12cd34")
     .action((action, rest, flags) => controlCommand(action, rest, lastValues(flags)));
+  cli
+    .command("purge <queue>", "Delete the waiting jobs of a queue (asks first)")
+    .option("-A, --app <path>", "Module of the app (for its schema and database)")
+    .option("-y, --yes", "Do not ask")
+    .action((queue, flags) => purgeCommand(queue, lastValues(flags)));
+  cli
+    .command("events", "Tail task and worker events (workers send them with -E)")
+    .option("-A, --app <path>", "Module of the app (for its schema and database)")
+    .option("--json", "One JSON object a line")
+    .option("--task <id>", "Only this task's events")
+    .option("--history", "Print the last hour's events first")
+    .action((flags) => eventsCommand(lastValues(flags)));
   cli
     .command("beat [action] [...args]", "Send tasks on schedules (run it, or: add NAME | list | remove NAME | enable NAME | disable NAME)")
     .option("-A, --app <path>", "Module of the app: its app.conf.beatSchedule is run too")

@@ -10,6 +10,9 @@ import { Schedules } from "./beat/schedules.ts";
 import { Control } from "./control.ts";
 import { type AppOptions, type Config, optionsFromEnv, resolveConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { EventSender } from "./events.ts";
+import { Inspect } from "./inspect.ts";
+import { explain, type WhyReport } from "./why.ts";
 import { encodeMessage } from "./message.ts";
 import { Registry } from "./registry.ts";
 import { AsyncResult } from "./result.ts";
@@ -52,6 +55,8 @@ export class App implements TaskSender {
   #initialized?: Promise<void>;
   #control?: Control;
   #schedules?: Schedules;
+  #events?: EventSender;
+  #inspect?: Inspect;
 
   constructor(options: AppOptions = {}) {
     // Validate now so a bad option fails where it is written; env is read later, on first use.
@@ -131,10 +136,14 @@ export class App implements TaskSender {
 
   /** Revokes tasks and changes rate limits across the running workers. */
   get control(): Control {
-    this.#control ??= new Control(async () => {
-      await this.ready();
-      return this.transport;
-    }, () => this.config.resultTtlMs);
+    this.#control ??= new Control(
+      async () => {
+        await this.ready();
+        return this.transport;
+      },
+      () => this.config.resultTtlMs,
+      (command, args, options) => this.inspect.broadcast(command, args, options),
+    );
     return this.#control;
   }
 
@@ -173,12 +182,42 @@ export class App implements TaskSender {
     const task = this.registry.get(name);
     const defaults = { defaultQueue: this.config.defaultQueue, clock: this.clock.forward() };
     if (argsList.length > 1 && options.id) throw new TypeError(`Send option "id" names one job; it cannot be used to send ${argsList.length}.`);
-    const encoded = argsList.map((args) => encodeMessage(buildMessage(name, args, options, task?.options, defaults), this.config.maxMessageBytes));
+    const messages = argsList.map((args) => buildMessage(name, args, options, task?.options, defaults));
+    const encoded = messages.map((message) => encodeMessage(message, this.config.maxMessageBytes));
     const timing = insertTiming(options, task?.options);
     await this.ready();
     // A unique send may come back with the id of the job that already holds its key.
     const ids = await this.transport.jobInsertMany(encoded, { ...timing, sql: options.sql });
+    if (this.config.events) {
+      for (const m of messages) this.events.send("task-sent", { taskId: m.id, task: name, clock: m.clock, data: { queue: m.queue, args: m.args } });
+    }
     return ids.map((id) => new AsyncResult<R>(id, this.results));
+  }
+
+  /** Reads what the system is doing: queues, workers, jobs, and broadcasts to live workers. */
+  get inspect(): Inspect {
+    this.#inspect ??= new Inspect(async () => {
+      await this.ready();
+      return this.transport;
+    }, () => this.workerStaleMs);
+    return this.#inspect;
+  }
+
+  /** A worker whose last heartbeat is older than this counts as dead: three heartbeats. */
+  get workerStaleMs(): number {
+    return this.config.heartbeatMs * 3;
+  }
+
+  /** Why task `id` is not running: each reason that holds it back. */
+  async why(id: string): Promise<WhyReport> {
+    await this.ready();
+    return explain(this.transport, this.inspect, id, this.workerStaleMs);
+  }
+
+  /** Where this app's events go (see `events` in the options). */
+  get events(): EventSender {
+    this.#events ??= new EventSender({ transport: () => this.transport, clock: this.clock, logger: this.logger });
+    return this.#events;
   }
 
   /** A handle on the result of a task sent earlier, by id. */
@@ -188,6 +227,7 @@ export class App implements TaskSender {
 
   /** Closes the connections; the app can no longer be used. */
   async close(): Promise<void> {
+    await this.#events?.drain(5_000);
     await this.#waiter?.close();
     await this.#transport?.close();
   }

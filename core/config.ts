@@ -43,6 +43,11 @@ export interface AppOptions {
   shutdownGrace?: Duration;
   /** Worker: how often expired leases and results are swept. */
   maintenanceInterval?: Duration;
+  /**
+   * Send task and worker events (task-sent from producers; received,
+   * started, succeeded... from workers; `tq worker -E` turns it on too).
+   */
+  events?: boolean;
   /** Library log level. */
   logLevel?: LogLevel;
   /** Where the library logs; a JSON-lines logger to stderr by default. */
@@ -68,6 +73,7 @@ export interface Config {
   pollIntervalMs: number;
   shutdownGraceMs: number;
   maintenanceMs: number;
+  events: boolean;
   logLevel: LogLevel;
   logger?: Logger;
 }
@@ -95,6 +101,7 @@ export const ENV_VARIABLES: Record<string, keyof AppOptions> = {
   TQ_POLL_INTERVAL: "pollInterval",
   TQ_SHUTDOWN_GRACE: "shutdownGrace",
   TQ_MAINTENANCE_INTERVAL: "maintenanceInterval",
+  TQ_EVENTS: "events",
   TQ_LOG_LEVEL: "logLevel",
 };
 
@@ -106,7 +113,7 @@ export function optionsFromEnv(read: (name: string) => string | undefined): AppO
   for (const [variable, key] of Object.entries(ENV_VARIABLES)) {
     const raw = read(variable);
     if (raw === undefined || raw === "") continue;
-    if (key === "migrate") {
+    if (key === "migrate" || key === "events") {
       if (!/^(true|false|1|0)$/.test(raw)) throw new ConfigError(`${variable} must be "true" or "false", got "${raw}".`);
       options[key] = raw === "true" || raw === "1";
     } else if (NUMERIC.has(key)) {
@@ -160,6 +167,8 @@ export function resolveConfig(options: AppOptions): Config {
   }
   const migrate = options.migrate ?? true;
   if (typeof migrate !== "boolean") throw new ConfigError(`Option "migrate" must be true or false, got ${JSON.stringify(migrate)}.`);
+  const events = options.events ?? false;
+  if (typeof events !== "boolean") throw new ConfigError(`Option "events" must be true or false, got ${JSON.stringify(events)}.`);
   const config: Config = {
     name: options.name ?? "tq",
     databaseUrl,
@@ -178,6 +187,7 @@ export function resolveConfig(options: AppOptions): Config {
     pollIntervalMs: duration(options, "pollInterval", D.DEFAULT_POLL_INTERVAL_MS),
     shutdownGraceMs: duration(options, "shutdownGrace", D.DEFAULT_SHUTDOWN_GRACE_MS),
     maintenanceMs: duration(options, "maintenanceInterval", D.DEFAULT_MAINTENANCE_MS),
+    events,
     logLevel: logLevel as LogLevel,
     logger: options.logger,
   };

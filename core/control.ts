@@ -4,9 +4,14 @@
  * stored), and workers are told by notification, with their heartbeat as the
  * fallback, so a worker that was between connections still learns of it.
  */
+import type { Duration } from "./duration.ts";
 import { ConfigError } from "./errors.ts";
+import type { BroadcastOptions, BroadcastResult } from "./inspect.ts";
 import { parseRate, type Rate } from "./rate.ts";
+import { timeLimitMs } from "./task.ts";
 import type { RevokeOutcome, Transport } from "./transport.ts";
+
+type Broadcast = (command: string, args: Record<string, unknown>, options: BroadcastOptions) => Promise<BroadcastResult>;
 
 export interface RevokeOptions {
   /** Also stop it if it is running: its signal aborts and it ends as REVOKED. */
@@ -23,10 +28,12 @@ export interface RateLimitOptions {
 export class Control {
   readonly #transport: () => Promise<Transport>;
   readonly #resultTtlMs: () => number;
+  readonly #broadcast: Broadcast;
 
-  constructor(transport: () => Promise<Transport>, resultTtlMs: () => number) {
+  constructor(transport: () => Promise<Transport>, resultTtlMs: () => number, broadcast: Broadcast) {
     this.#transport = transport;
     this.#resultTtlMs = resultTtlMs;
+    this.#broadcast = broadcast;
   }
 
   /** Revokes tasks by id: a waiting one never runs; a running one is stopped when `terminate`. */
@@ -48,5 +55,48 @@ export class Control {
     const text = rate === null ? null : parseRate(rate, options.cluster ? "clusterRateLimit" : "rateLimit").text;
     const transport = await this.#transport();
     await transport.taskSettingPut(task, options.cluster ? { clusterRateLimit: text } : { rateLimit: text });
+  }
+
+  /**
+   * Sets a task's time limits in every worker, overriding its option (a
+   * limit of null means none); `null` for both goes back to the option.
+   */
+  async timeLimit(task: string, limits: { soft?: Duration | null; hard?: Duration | null } | null): Promise<void> {
+    const transport = await this.#transport();
+    if (limits === null) {
+      await transport.taskSettingPut(task, { timeLimit: "option" });
+      return;
+    }
+    const [soft, hard] = timeLimitMs({ soft: limits.soft ?? undefined, hard: limits.hard ?? undefined }, "tq control time-limit");
+    await transport.taskSettingPut(task, { timeLimit: [soft, hard] });
+  }
+
+  /** Asks live workers (or one) to shut down gracefully, as on SIGTERM. */
+  shutdown(options: BroadcastOptions = {}): Promise<BroadcastResult> {
+    return this.#broadcast("shutdown", {}, options);
+  }
+
+  ping(options: BroadcastOptions = {}): Promise<BroadcastResult> {
+    return this.#broadcast("ping", {}, options);
+  }
+
+  /** Makes live workers (or one) consume `queue` too, until they restart. */
+  addConsumer(queue: string, options: BroadcastOptions = {}): Promise<BroadcastResult> {
+    return this.#broadcast("add_consumer", { queue }, options);
+  }
+
+  /** Makes live workers (or one) stop consuming `queue`, until they restart. */
+  cancelConsumer(queue: string, options: BroadcastOptions = {}): Promise<BroadcastResult> {
+    return this.#broadcast("cancel_consumer", { queue }, options);
+  }
+
+  /** Deletes the waiting jobs of `queue` (running ones finish); returns how many. */
+  async purge(queue: string): Promise<number> {
+    return (await this.#transport()).jobPurge(queue);
+  }
+
+  /** Waiting jobs of `queue`, e.g. to confirm a purge. */
+  async queued(queue: string): Promise<number> {
+    return (await this.#transport()).jobCountQueued(queue);
   }
 }

@@ -81,8 +81,21 @@ export interface WorkerInfo {
   tasks: string[];
 }
 
+/** What a worker reports with each heartbeat, for inspection. */
+export interface WorkerStatus {
+  pool: string;
+  /** The prefetch window now (it adapts). */
+  prefetch: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  retried: number;
+  /** Whether it sends events (-E). */
+  events: boolean;
+}
+
 /** A worker row as read back, with liveness judged by the database clock. */
-export interface WorkerRecord extends WorkerInfo {
+export interface WorkerRecord extends WorkerInfo, Partial<WorkerStatus> {
   startedAt: Date;
   heartbeatAt: Date;
   alive: boolean;
@@ -125,13 +138,134 @@ export interface RevokeOutcome {
 /** A command broadcast to live workers. */
 export type ControlMessage =
   | { type: "revoke"; ids: string[]; terminate: boolean }
-  | { type: "settings"; task: string };
+  | { type: "settings"; task: string }
+  | { type: "command"; id: number };
+
+/** A command broadcast to workers and stored until it expires. */
+export interface ControlCommand {
+  id: number;
+  command: string;
+  args: Record<string, unknown>;
+}
+
+/** One worker's reply to a command. */
+export interface ControlReply {
+  worker: string;
+  reply: Record<string, unknown>;
+  at: Date;
+}
+
+/** A task or worker event as sent. */
+export interface TqEvent {
+  type: string;
+  /** The sender's Lamport clock. */
+  clock: number;
+  /** ISO-8601 time by the sender's clock. */
+  at: string;
+  taskId?: string;
+  task?: string;
+  worker?: string;
+  data?: Record<string, unknown>;
+}
+
+/** An event as stored, with its place in the stream. */
+export interface StoredEvent extends TqEvent {
+  id: number;
+}
+
+/** One queue's counts for `tq inspect queues`. */
+export interface QueueSummary {
+  queue: string;
+  /** Ready to run now. */
+  queued: number;
+  /** Waiting for a later time (countdown, eta, retry delay). */
+  scheduled: number;
+  running: number;
+  /** Failed and kept for `tq retry`. */
+  failed: number;
+  doneLastMinute: number;
+  doneLastHour: number;
+  /** Age of the oldest ready job, or null. */
+  oldestMs: number | null;
+  /** Live workers consuming it. */
+  consumers: number;
+}
+
+/** A job in the hot table, for lists. */
+export interface JobSummary {
+  id: string;
+  task: string;
+  queue: string;
+  priority: number;
+  state: "queued" | "running";
+  attempt: number;
+  retries: number;
+  worker: string | null;
+  runAt: Date;
+  startedAt: Date | null;
+  createdAt: Date;
+  leaseUntil: Date | null;
+  args: unknown[];
+}
+
+/** A failed task kept for `tq retry`. */
+export interface FailedSummary {
+  id: string;
+  task: string | null;
+  queue: string | null;
+  attempts: number;
+  finishedAt: Date;
+  errorType: string | null;
+  errorMessage: string | null;
+}
+
+/** Everything stored about one task id. */
+export interface JobDetail {
+  now: Date;
+  job: {
+    queue: string;
+    priority: number;
+    state: "queued" | "running";
+    attempt: number;
+    maxAttempts: number;
+    worker: string | null;
+    runAt: Date;
+    startedAt: Date | null;
+    createdAt: Date;
+    leaseUntil: Date | null;
+    expiresAt: Date | null;
+    revoke: "revoke" | "terminate" | null;
+    errors: AttemptError[];
+    meta: unknown;
+    message: unknown;
+  } | null;
+  result: {
+    task: string | null;
+    state: TaskState;
+    value: unknown;
+    error: ErrorInfo | null;
+    meta: unknown;
+    attempts: number;
+    worker: string | null;
+    finishedAt: Date;
+    expiresAt: Date | null;
+    errors: AttemptError[];
+    message: unknown;
+    queue: string | null;
+    parentId: string | null;
+    rootId: string | null;
+    sentAt: Date | null;
+    startedAt: Date | null;
+  } | null;
+}
 
 /** Settings changed at run time; they override a task's options. */
 export interface TaskSettings {
   task: string;
   rateLimit: string | null;
   clusterRateLimit: string | null;
+  /** Time limits set at run time (ms; null for none), or null to use the task's option. */
+  timeLimit: [number | null, number | null] | null;
 }
 
 /** What a heartbeat brings back: what the worker may have missed between notifications. */
@@ -139,6 +273,8 @@ export interface HeartbeatReply {
   revoked: { id: string; terminate: boolean }[];
   /** When task settings last changed (epoch ms), or null if never. */
   settingsAt: number | null;
+  /** The newest control command's id, or null if none was ever sent. */
+  commandAt: number | null;
 }
 
 /** A schedule as stored: what to send and when. */
@@ -202,8 +338,8 @@ export interface Transport {
   jobNextReadyIn(queues: string[]): Promise<number | null>;
   /** Queued and running jobs per queue. */
   jobCountByQueue(): Promise<QueueCount[]>;
-  /** Registers or refreshes a worker and extends the leases of the jobs it holds. */
-  workerHeartbeat(worker: WorkerInfo, leaseMs: number, heldJobIds: string[]): Promise<HeartbeatReply>;
+  /** Registers or refreshes a worker and its status, and extends the leases of the jobs it holds. */
+  workerHeartbeat(worker: WorkerInfo, leaseMs: number, heldJobIds: string[], status: WorkerStatus): Promise<HeartbeatReply>;
   workerRemove(workerId: string): Promise<void>;
   /** Registered workers; `alive` when the last heartbeat is younger than `staleMs`. */
   workerList(staleMs: number): Promise<WorkerRecord[]>;
@@ -215,8 +351,14 @@ export interface Transport {
   resultRequeueFailed(params: { ids?: string[]; task?: string; all?: boolean }): Promise<string[]>;
   /** Takes up to `count` tokens from a task's cluster-wide bucket. */
   rateTake(params: { task: string; count: number; perMs: number; capacity: number }): Promise<{ granted: number; waitMs: number }>;
-  /** Changes a task's run-time settings (undefined keeps one, null clears it) and tells the workers. */
-  taskSettingPut(task: string, settings: { rateLimit?: string | null; clusterRateLimit?: string | null }): Promise<void>;
+  /**
+   * Changes a task's run-time settings (undefined keeps one, null clears it;
+   * a time limit of "option" goes back to the task's option) and tells the workers.
+   */
+  taskSettingPut(
+    task: string,
+    settings: { rateLimit?: string | null; clusterRateLimit?: string | null; timeLimit?: [number | null, number | null] | "option" },
+  ): Promise<void>;
   taskSettingList(): Promise<TaskSettings[]>;
   /** Calls `onWake` when jobs may be ready in a queue. */
   subscribeJobs(onWake: (queue: string) => void): Promise<Unsubscribe>;
@@ -224,6 +366,40 @@ export interface Transport {
   subscribeResults(onFinished: (ids: string[]) => void): Promise<Unsubscribe>;
   /** Calls `onMessage` for each control command broadcast to workers. */
   subscribeControl(onMessage: (message: ControlMessage) => void): Promise<Unsubscribe>;
+  /** Broadcasts a command to live workers (or one), valid for `ttlMs`; returns its id. */
+  controlSend(command: string, args: Record<string, unknown>, target: string | null, ttlMs: number): Promise<number>;
+  /** Unexpired commands after `afterId` meant for this worker. */
+  controlFetch(afterId: number, workerId: string): Promise<ControlCommand[]>;
+  /** The newest command's id (0 when none). */
+  controlCursor(): Promise<number>;
+  controlReply(commandId: number, workerId: string, reply: Record<string, unknown>): Promise<void>;
+  controlReplies(commandId: number): Promise<ControlReply[]>;
+  /** Stores events in one statement and wakes `tq events`. */
+  eventInsertMany(events: TqEvent[]): Promise<void>;
+  /** Events after `afterId`, oldest first (of one task when given). */
+  eventList(afterId: number, limit: number, taskId?: string): Promise<StoredEvent[]>;
+  /** The newest event's id (0 when none). */
+  eventCursor(): Promise<number>;
+  /** Calls `onWake` when events may have been stored. */
+  subscribeEvents(onWake: () => void): Promise<Unsubscribe>;
+  /** Deletes old events, expired commands, old queue counts and long-dead workers. */
+  inspectClean(): Promise<void>;
+  /** Per-queue counts; consumers are workers whose heartbeat is younger than `staleMs`. */
+  inspectQueues(staleMs: number): Promise<QueueSummary[]>;
+  /** Running ("active") or later-scheduled ("scheduled") jobs. */
+  inspectJobs(kind: "active" | "scheduled", limit: number, task?: string): Promise<JobSummary[]>;
+  inspectFailed(limit: number, task?: string): Promise<FailedSummary[]>;
+  inspectJob(id: string): Promise<JobDetail>;
+  /** Tasks sent by task `id` (by their parentId). */
+  inspectChildren(id: string): Promise<{ id: string; task: string; state: TaskState }[]>;
+  /** Ready jobs of `queue` that would be claimed before job `id`. */
+  inspectAhead(queue: string, id: string): Promise<number>;
+  /** A task's cluster-wide rate bucket as last written, or null. */
+  rateBucketGet(task: string): Promise<{ tokens: number; updatedAt: Date; now: Date } | null>;
+  /** Deletes the waiting jobs of a queue; returns how many. */
+  jobPurge(queue: string): Promise<number>;
+  /** Waiting jobs of a queue. */
+  jobCountQueued(queue: string): Promise<number>;
   /** Every schedule, and the database clock's now. */
   scheduleList(): Promise<{ now: Date; schedules: ScheduleRecord[] }>;
   /**

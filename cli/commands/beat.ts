@@ -8,6 +8,7 @@ import { EXIT, UsageError } from "../errors.ts";
 import { appFromOptions } from "../load_app.ts";
 import { loggerFromFlags } from "../logging.ts";
 import { err, out } from "../output.ts";
+import { type Cell, isoOrDash, printTable } from "../table.ts";
 
 export interface BeatFlags {
   app?: string;
@@ -33,7 +34,7 @@ const USAGE = "Use tq beat [-A tasks.ts] to run beat, or tq beat add|list|remove
 export async function beatCommand(action: string | undefined, rest: string[], flags: BeatFlags): Promise<number> {
   if (action === undefined || action === "run") return await runBeat(flags);
   const name = rest[0] === undefined ? undefined : String(rest[0]);
-  if (action === "list") return await withApp(flags, (app) => list(app, flags));
+  if (action === "list") return await withApp(flags, (app) => listSchedules(app, flags));
   if (!["add", "remove", "enable", "disable"].includes(action)) throw new UsageError(`Unknown beat command "${action}". ${USAGE}`);
   if (!name) throw new UsageError(`tq beat ${action} needs a schedule name: tq beat ${action} NAME`);
   if (action === "add") {
@@ -129,7 +130,8 @@ function jsonFlag(value: string | undefined, flag: string, kind: "array" | "obje
   return parsed;
 }
 
-async function list(app: App, flags: BeatFlags): Promise<number> {
+/** Every stored schedule with its last and next run (`tq beat list`, `tq inspect schedules`). */
+export async function listSchedules(app: App, flags: { json?: boolean }): Promise<number> {
   const schedules = await app.schedules.list();
   if (flags.json) {
     out(JSON.stringify(schedules));
@@ -139,19 +141,19 @@ async function list(app: App, flags: BeatFlags): Promise<number> {
     out("No schedules. Add one with tq beat add NAME --task T --every 30s, or in code with app.conf.beatSchedule.");
     return EXIT.ok;
   }
-  const header = ["NAME", "TASK", "SCHEDULE", "MISSED", "STATE", "SOURCE", "LAST RUN", "NEXT RUN"];
-  const rows = schedules.map((s: ScheduleInfo) => [
-    s.name,
-    s.task,
-    s.description,
-    s.missed,
-    s.problem ? "broken" : s.enabled ? "enabled" : "disabled",
-    s.source,
-    s.lastSentAt ? s.lastSentAt.toISOString() : "-",
-    s.nextRunAt ? s.nextRunAt.toISOString() : "-",
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const row of [header, ...rows]) out(row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+  printTable(
+    ["NAME", "TASK", "SCHEDULE", "MISSED", "STATE", "SOURCE", "LAST RUN", "NEXT RUN"],
+    schedules.map((s: ScheduleInfo): Cell[] => [
+      s.name,
+      s.task,
+      s.description,
+      s.missed,
+      s.problem ? { text: "broken", colour: "red" } : s.enabled ? "enabled" : { text: "disabled", colour: "yellow" },
+      s.source,
+      isoOrDash(s.lastSentAt),
+      isoOrDash(s.nextRunAt),
+    ]),
+  );
   for (const s of schedules) if (s.problem) err(`tq: schedule "${s.name}" cannot run: ${s.problem}`);
   return EXIT.ok;
 }

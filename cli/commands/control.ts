@@ -1,14 +1,25 @@
-/** `tq control revoke|rate-limit`: steer running workers through the database. */
+/**
+ * `tq control`: steer running workers. revoke, rate-limit and time-limit are
+ * stored in the database (workers are told, and a worker that was away reads
+ * them on its next heartbeat); ping, shutdown, add-consumer and
+ * cancel-consumer are broadcast to the live workers and their replies shown.
+ */
+import type { BroadcastResult } from "../../mod.ts";
+import { parseDuration } from "../../core/duration.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { appFromOptions } from "../load_app.ts";
-import { out } from "../output.ts";
+import { err, out } from "../output.ts";
 
 export interface ControlFlags {
   app?: string;
   terminate?: boolean;
   cluster?: boolean;
   json?: boolean;
+  worker?: string;
+  timeout?: string | number;
 }
+
+const ACTIONS = "revoke ID... [--terminate] | rate-limit TASK RATE [--cluster] | time-limit TASK SOFT HARD | ping | shutdown [--worker ID] | add-consumer QUEUE | cancel-consumer QUEUE";
 
 const REVOKE_WORDS = {
   revoked: "revoked: it will not run",
@@ -20,7 +31,58 @@ const REVOKE_WORDS = {
 export async function controlCommand(action: string, rest: string[], flags: ControlFlags): Promise<number> {
   if (action === "revoke") return revoke(rest, flags);
   if (action === "rate-limit") return rateLimit(rest, flags);
-  throw new UsageError(`Unknown control command "${action}". Use "revoke ID... [--terminate]" or "rate-limit TASK RATE [--cluster]".`);
+  if (action === "time-limit") return timeLimit(rest, flags);
+  if (["ping", "shutdown", "add-consumer", "cancel-consumer"].includes(action)) return broadcast(action, rest, flags);
+  throw new UsageError(`Unknown control command "${action}". Use one of: ${ACTIONS}.`);
+}
+
+async function timeLimit(rest: string[], flags: ControlFlags): Promise<number> {
+  const [task, soft, hard] = rest.map(String);
+  if (!task || soft === undefined) {
+    throw new UsageError('tq control time-limit needs a task and limits: tq control time-limit TASK SOFT HARD (durations such as 20s 30s, "none" for no limit, or "off" alone to use the task\'s option again)');
+  }
+  const limit = (value: string | undefined) => (value === undefined || value === "none" ? null : value);
+  const { app } = await appFromOptions(flags);
+  try {
+    if (soft === "off" && hard === undefined) {
+      await app.control.timeLimit(task, null);
+      out(`Time limits of ${task} set at run time removed; its options apply again.`);
+    } else {
+      await app.control.timeLimit(task, { soft: limit(soft), hard: limit(hard) });
+      out(`Time limits of ${task} set to soft ${soft}, hard ${hard ?? "none"} in every worker.`);
+    }
+    return EXIT.ok;
+  } finally {
+    await app.close();
+  }
+}
+
+async function broadcast(action: string, rest: string[], flags: ControlFlags): Promise<number> {
+  const queue = rest[0] === undefined ? undefined : String(rest[0]);
+  if ((action === "add-consumer" || action === "cancel-consumer") && !queue) throw new UsageError(`tq control ${action} needs a queue: tq control ${action} QUEUE [--worker ID]`);
+  const timeoutMs = flags.timeout === undefined ? 2_000 : parseDuration(String(flags.timeout));
+  if (timeoutMs === undefined) throw new UsageError(`--timeout must be a duration such as 2s, got "${flags.timeout}".`);
+  const options = { worker: flags.worker, timeoutMs };
+  const { app } = await appFromOptions(flags);
+  try {
+    const result: BroadcastResult = action === "ping"
+      ? await app.control.ping(options)
+      : action === "shutdown"
+      ? await app.control.shutdown(options)
+      : action === "add-consumer"
+      ? await app.control.addConsumer(queue!, options)
+      : await app.control.cancelConsumer(queue!, options);
+    if (flags.json) out(JSON.stringify(result));
+    else for (const { worker, reply } of result.replies) out(`${worker}: ${reply.ok ?? `error: ${reply.error}`}`);
+    if (result.replies.length === 0 && result.missing.length === 0) {
+      err(flags.worker ? `tq: no live worker ${flags.worker} (tq inspect workers lists them).` : "tq: no live worker to ask.");
+      return EXIT.failure;
+    }
+    for (const worker of result.missing) err(`tq: ${worker} did not answer within ${timeoutMs} ms.`);
+    return result.missing.length || result.replies.some((r) => r.reply.error) ? EXIT.failure : EXIT.ok;
+  } finally {
+    await app.close();
+  }
 }
 
 async function revoke(ids: string[], flags: ControlFlags): Promise<number> {

@@ -19,6 +19,7 @@ export interface WorkerFlags {
   grace?: string | number;
   pool?: string;
   beat?: boolean;
+  events?: boolean;
 }
 
 function integer(value: string | number | undefined, flag: string, min: number): number | undefined {
@@ -41,7 +42,18 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
 
   const app = await loadApp(flags.app);
   app.configFromObject({ logger });
-  const worker = new Worker(app, { queues, concurrency, prefetch, logger, pool, appModule: resolve(flags.app) });
+  let requestStop = () => {};
+  const worker = new Worker(app, {
+    queues,
+    concurrency,
+    prefetch,
+    logger,
+    pool,
+    appModule: resolve(flags.app),
+    events: flags.events ? true : undefined,
+    // `tq control shutdown` stops this process as SIGTERM would.
+    onShutdownRequest: () => requestStop(),
+  });
   // -B: beat runs in this process too, with the same guarantees as `tq beat`.
   const beat = flags.beat ? new Beat(app, { logger }) : undefined;
 
@@ -58,6 +70,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
     };
     onSignal("SIGTERM", onStop("SIGTERM"));
     onSignal("SIGINT", onStop("SIGINT"));
+    requestStop = onStop("tq control shutdown");
   });
   await beat?.start();
   await worker.start();

@@ -9,15 +9,27 @@ import type { App } from "../app.ts";
 import { ConfigError, type ErrorInfo, SoftTimeLimitExceeded, TaskRevoked, TimeLimitExceeded, toErrorInfo } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Message } from "../message.ts";
+import { EventSender } from "../events.ts";
 import { parseRate } from "../rate.ts";
-import { hostname, pid } from "../runtime.ts";
-import type { ClaimedJob, Completion, ControlMessage, HeartbeatReply, RetryRequest, Transport, Unsubscribe, WorkerInfo } from "../transport.ts";
+import { hostname, pid, rss } from "../runtime.ts";
+import type {
+  ClaimedJob,
+  Completion,
+  ControlMessage,
+  HeartbeatReply,
+  RetryRequest,
+  Transport,
+  Unsubscribe,
+  WorkerInfo,
+  WorkerStatus,
+} from "../transport.ts";
 import { Batcher } from "./batcher.ts";
 import { decide, type Outcome, prepareJob } from "./executor.ts";
 import { createPool } from "./pool/mod.ts";
 import type { HandlerPool, PoolKind } from "./pool/pool.ts";
 import { LazyAbort } from "./lazy_abort.ts";
 import { RateGates } from "./rate_gate.ts";
+import { type CommandHandlers, RemoteControl } from "./remote_control.ts";
 
 export interface WorkerOptions {
   /** Queues to consume; the app's default queue when omitted. */
@@ -34,6 +46,13 @@ export interface WorkerOptions {
   appModule?: string;
   /** Logger for task lines (info) and problems; the app's logger when omitted. */
   logger?: Logger;
+  /** Send task and worker events (`tq worker -E`); the app's `events` option when omitted. */
+  events?: boolean;
+  /**
+   * Called when `tq control shutdown` asks this worker to stop; the CLI
+   * stops as on SIGTERM. Without it the worker stops itself.
+   */
+  onShutdownRequest?: () => void;
 }
 
 interface RunningJob {
@@ -51,6 +70,8 @@ export interface WorkerStats {
   failed: number;
   retried: number;
 }
+
+const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 /** Shortest wait before claiming again when ready jobs were all locked by other workers. */
 const MIN_REPOLL_MS = 25;
@@ -88,6 +109,12 @@ export class Worker {
   #unsubscribeControl?: Unsubscribe;
   #idle?: () => void;
   #claimFailures = 0;
+  /** Time limits set at run time (`tq control time-limit`), overriding task options. */
+  #timeLimits = new Map<string, [number | null, number | null]>();
+  readonly #events?: EventSender;
+  readonly #control: RemoteControl;
+  readonly #onShutdownRequest?: () => void;
+  readonly #startedAt = Date.now();
 
   constructor(app: App, options: WorkerOptions = {}) {
     const config = app.config;
@@ -124,6 +151,11 @@ export class Worker {
       logger: this.#logger,
     });
     this.#earlyAckTasks = app.registry.all().filter((task) => task.options.acksLate === false).map((task) => task.name);
+    if (options.events ?? config.events) {
+      this.#events = new EventSender({ transport: () => this.#transport, clock: app.clock, logger: this.#logger, worker: this.id });
+    }
+    this.#control = new RemoteControl(this.id, () => this.#transport, this.#commandHandlers(), this.#logger);
+    this.#onShutdownRequest = options.onShutdownRequest;
   }
 
   /** Where handlers run. */
@@ -151,7 +183,8 @@ export class Worker {
       tasks: this.#app.registry.names(),
     };
     await this.#pool.start();
-    this.#settingsAt = (await this.#transport.workerHeartbeat(this.#info, this.#app.config.leaseMs, [])).settingsAt;
+    this.#settingsAt = (await this.#transport.workerHeartbeat(this.#info, this.#app.config.leaseMs, [], this.#status())).settingsAt;
+    await this.#control.start();
     await this.#loadSettings();
     try {
       this.#unsubscribe = await this.#transport.subscribeJobs((queue) => {
@@ -163,6 +196,7 @@ export class Worker {
     }
     this.#scheduleHeartbeat();
     this.#scheduleMaintenance(0);
+    this.#events?.send("worker-online", { data: this.#eventInfo() });
     this.#logger.log("info", `Worker ${this.id} consuming ${this.queues.join(", ")}`, {
       worker: this.id,
       queues: this.queues,
@@ -173,9 +207,10 @@ export class Worker {
     this.#wake();
   }
 
-  /** Applies rate limits: task options, overridden by settings changed at run time. */
+  /** Applies rate and time limits: task options, overridden by settings changed at run time. */
   async #loadSettings(): Promise<void> {
     const overrides = new Map((await this.#transport.taskSettingList()).map((s) => [s.task, s]));
+    this.#timeLimits = new Map([...overrides.values()].filter((s) => s.timeLimit).map((s) => [s.task, s.timeLimit!]));
     for (const task of this.#app.registry.all()) {
       const setting = overrides.get(task.name);
       const local = setting?.rateLimit ?? task.options.rateLimit;
@@ -203,12 +238,68 @@ export class Worker {
       for (const id of message.ids) this.#revoke(id, message.terminate);
     } else if (message.type === "settings") {
       this.#reloadSettings();
+    } else if (message.type === "command") {
+      this.#control.poke();
     }
+  }
+
+  /** What this worker answers to broadcasts (`tq control`, `tq inspect stats|reserved|ping`). */
+  #commandHandlers(): CommandHandlers {
+    return {
+      ping: () => ({ ok: "pong" }),
+      stats: () => ({
+        ...this.#eventInfo(),
+        ...this.#status(),
+        buffered: this.#buffer.length,
+        rateLimited: this.#gates.heldCount,
+        uptimeMs: Date.now() - this.#startedAt,
+        rssMb: Math.round(rss() / 1e5) / 10,
+      }),
+      active: () => ({
+        jobs: [...this.#running.values()].map(({ job }) => ({ id: job.id, task: taskOf(job), attempt: job.attempt })),
+      }),
+      reserved: () => ({
+        jobs: [
+          ...this.#buffer.map((job) => ({ id: job.id, task: taskOf(job) })),
+          ...this.#gates.heldIds().map((id) => ({ id, task: "(waiting for its rate limit)" })),
+        ],
+      }),
+      registered: () => ({ tasks: this.#app.registry.names() }),
+      shutdown: () => {
+        this.#logger.log("info", "Shutdown requested by tq control");
+        setTimeout(() => (this.#onShutdownRequest ? this.#onShutdownRequest() : void this.stop()), 0);
+        return { ok: "shutting down" };
+      },
+      add_consumer: ({ queue }) => {
+        if (typeof queue !== "string" || !QUEUE_NAME.test(queue)) return { error: `not a queue name: ${JSON.stringify(queue)}` };
+        if (this.queues.includes(queue)) return { ok: `already consuming ${queue}` };
+        this.queues.push(queue);
+        this.#wake();
+        return { ok: `now consuming ${this.queues.join(", ")}` };
+      },
+      cancel_consumer: ({ queue }) => {
+        const index = this.queues.indexOf(queue as string);
+        if (index < 0) return { error: `not consuming ${JSON.stringify(queue)}` };
+        if (this.queues.length === 1) return { error: `${queue} is the only queue it consumes; stop the worker instead` };
+        this.queues.splice(index, 1);
+        return { ok: `now consuming ${this.queues.join(", ")}` };
+      },
+    };
+  }
+
+  /** Who this worker is, in events and stats. */
+  #eventInfo(): Record<string, unknown> {
+    return { host: hostname(), pid, queues: this.queues, concurrency: this.concurrency, pool: this.#pool.kind };
+  }
+
+  #status(): WorkerStatus {
+    return { pool: this.#pool.kind, prefetch: this.#window, running: this.#running.size, ...this.stats, events: this.#events !== undefined };
   }
 
   /** What a heartbeat reports that notifications may have missed. */
   #onHeartbeat(reply: HeartbeatReply): void {
     for (const { id, terminate } of reply.revoked) this.#revoke(id, terminate);
+    this.#control.poke(reply.commandAt);
     if (reply.settingsAt !== this.#settingsAt) {
       this.#settingsAt = reply.settingsAt;
       this.#reloadSettings();
@@ -266,6 +357,7 @@ export class Worker {
         this.#claimFailures = 0;
         this.#adaptWindow(jobs.length === limit);
         this.#buffer.push(...jobs);
+        if (this.#events) for (const job of jobs) this.#sendReceived(job);
         this.#startBuffered();
         if (jobs.length < limit && !this.#wokenDuringClaim) {
           this.#drained = true;
@@ -345,6 +437,7 @@ export class Worker {
       return;
     }
     const { message, task } = prepared;
+    this.#events?.send("task-started", { taskId: job.id, task: message.task, data: { attempt: job.attempt } });
     const controller = new LazyAbort();
     const timers: ReturnType<typeof setTimeout>[] = [];
     let settled = false;
@@ -364,7 +457,7 @@ export class Worker {
       },
     };
     this.#running.set(job.id, entry);
-    const [softMs, hardMs] = message.timeLimit ?? task.timeLimitMs;
+    const [softMs, hardMs] = message.timeLimit ?? this.#timeLimits.get(task.name) ?? task.timeLimitMs;
     if (softMs !== null) {
       timers.push(setTimeout(() => controller.abort(new SoftTimeLimitExceeded(`Task ${message.task} passed its soft time limit of ${softMs} ms.`)), softMs));
     }
@@ -389,6 +482,7 @@ export class Worker {
   }
 
   #record(job: ClaimedJob, outcome: Outcome, ms: number): void {
+    if (this.#events) this.#sendOutcome(job, outcome, ms);
     if (outcome.kind === "retry") {
       this.stats.retried++;
       this.#retries.add(outcome.retry);
@@ -402,6 +496,27 @@ export class Worker {
     if (outcome.failed) this.#callOnFailure(outcome.failed.error, outcome.failed.message);
     const error = completion.error && `${completion.error.type}: ${completion.error.message}`;
     this.#logTask(completion.state === "SUCCESS" ? "info" : "warn", job, outcome.task, ms, completion.state, `${completion.state.toLowerCase()} in`, error);
+  }
+
+  /** task-received: the worker holds the job now. Its clock moves past the sender's first. */
+  #sendReceived(job: ClaimedJob): void {
+    const message = job.message as { clock?: unknown; task?: unknown } | null;
+    if (typeof message?.clock === "number") this.#app.clock.adjust(message.clock);
+    this.#events!.send("task-received", { taskId: job.id, task: taskOf(job), data: { attempt: job.attempt } });
+  }
+
+  #sendOutcome(job: ClaimedJob, outcome: Outcome, ms: number): void {
+    const runtimeMs = Math.round(ms * 100) / 100;
+    if (outcome.kind === "retry") {
+      const data = { attempt: job.attempt, delayMs: outcome.retry.delayMs, error: `${outcome.error.type}: ${outcome.error.message}` };
+      this.#events!.send("task-retried", { taskId: job.id, task: outcome.task, data });
+      return;
+    }
+    const { completion } = outcome;
+    const type = completion.state === "SUCCESS" ? "task-succeeded" : completion.state === "REVOKED" ? "task-revoked" : "task-failed";
+    const data: Record<string, unknown> = { attempt: job.attempt, runtimeMs };
+    if (completion.error) data.error = `${completion.error.type}: ${completion.error.message}`;
+    this.#events!.send(type, { taskId: job.id, task: outcome.task, data });
   }
 
   /** One line per task; built only when the logger writes it (this runs once per job). */
@@ -427,7 +542,8 @@ export class Worker {
   #scheduleHeartbeat(): void {
     this.#heartbeatTimer = setTimeout(async () => {
       try {
-        this.#onHeartbeat(await this.#transport.workerHeartbeat(this.#info, this.#app.config.leaseMs, this.#heldJobIds()));
+        this.#onHeartbeat(await this.#transport.workerHeartbeat(this.#info, this.#app.config.leaseMs, this.#heldJobIds(), this.#status()));
+        this.#events?.send("worker-heartbeat", { data: { running: this.#running.size, ...this.stats } });
       } catch (error) {
         this.#logger.log("warn", "Heartbeat failed; leases may expire if this goes on", { error: String((error as Error)?.message ?? error) });
       }
@@ -443,6 +559,7 @@ export class Worker {
         const { requeued, failed, revoked } = await this.#transport.jobRescueExpired({ resultTtlMs: config.resultTtlMs, failedTtlMs: config.failedTtlMs });
         if (requeued || failed || revoked) this.#logger.log("warn", "Rescued jobs whose worker stopped renewing their lease", { requeued, failed, revoked });
         await this.#transport.resultCleanExpired();
+        await this.#transport.inspectClean();
       } catch (error) {
         this.#logger.log("warn", "Maintenance failed; will retry", { error: String((error as Error)?.message ?? error) });
       }
@@ -493,6 +610,8 @@ export class Worker {
     const left = (await this.#completions.drain(drainMs)) + (await this.#retries.drain(drainMs));
     if (left) this.#logger.log("error", "Some outcomes could not be written; those jobs run again when their lease expires", { left });
     clearTimeout(this.#heartbeatTimer);
+    this.#events?.send("worker-offline", { data: { ...this.stats } });
+    await this.#events?.drain(drainMs);
     try {
       await this.#transport.workerRemove(this.id);
     } catch {

@@ -8,6 +8,7 @@ function substitutions(schema: string): Record<string, string> {
     jobs_channel: `${schema}_jobs`,
     results_channel: `${schema}_results`,
     control_channel: `${schema}_control`,
+    events_channel: `${schema}_events`,
   };
 }
 
@@ -24,6 +25,7 @@ export interface RenderedSql {
   jobsChannel: string;
   resultsChannel: string;
   controlChannel: string;
+  eventsChannel: string;
 }
 
 /** Every statement with the schema's names filled in, done once per transport. */
@@ -37,5 +39,6 @@ export function renderSql(schema: string): RenderedSql {
     jobsChannel: values.jobs_channel,
     resultsChannel: values.results_channel,
     controlChannel: values.control_channel,
+    eventsChannel: values.events_channel,
   };
 }

@@ -8,22 +8,32 @@ import type { Config } from "../../core/config.ts";
 import type {
   ClaimedJob,
   Completion,
+  ControlCommand,
   ControlMessage,
+  ControlReply,
+  FailedSummary,
   HeartbeatReply,
   InsertOptions,
+  JobDetail,
+  JobSummary,
   JobToken,
   QueueCount,
+  QueueSummary,
   ResultRecord,
   ResultTtls,
   RetryRequest,
   RevokeOutcome,
   ScheduleDefinition,
   ScheduleRecord,
+  StoredEvent,
   TaskSettings,
+  TaskState,
+  TqEvent,
   Transport,
   Unsubscribe,
   WorkerInfo,
   WorkerRecord,
+  WorkerStatus,
 } from "../../core/transport.ts";
 import type { QueryName } from "./_sql.ts";
 import { renderSql, type RenderedSql } from "./_render.ts";
@@ -221,7 +231,7 @@ export class PostgresTransport implements Transport {
     return this.#run("jobCountByQueue", []);
   }
 
-  async workerHeartbeat(worker: WorkerInfo, leaseMs: number, heldJobIds: string[]): Promise<HeartbeatReply> {
+  async workerHeartbeat(worker: WorkerInfo, leaseMs: number, heldJobIds: string[], status: WorkerStatus): Promise<HeartbeatReply> {
     const [row] = await this.#run("workerHeartbeat", [
       worker.id,
       worker.app,
@@ -232,8 +242,9 @@ export class PostgresTransport implements Transport {
       worker.tasks,
       leaseMs,
       heldJobIds,
+      JSON.stringify(status),
     ]);
-    return { revoked: row.revoked ?? [], settingsAt: row.settings_at ?? null };
+    return { revoked: row.revoked ?? [], settingsAt: row.settings_at ?? null, commandAt: row.command_at ?? null };
   }
 
   async workerRemove(workerId: string): Promise<void> {
@@ -253,6 +264,13 @@ export class PostgresTransport implements Transport {
       startedAt: r.started_at,
       heartbeatAt: r.heartbeat_at,
       alive: r.alive,
+      pool: r.pool ?? undefined,
+      prefetch: r.prefetch ?? undefined,
+      running: r.running,
+      succeeded: r.succeeded,
+      failed: r.failed,
+      retried: r.retried,
+      events: r.events,
     }));
   }
 
@@ -291,15 +309,200 @@ export class PostgresTransport implements Transport {
     return { granted: row.granted, waitMs: row.wait_ms };
   }
 
-  async taskSettingPut(task: string, settings: { rateLimit?: string | null; clusterRateLimit?: string | null }): Promise<void> {
+  async taskSettingPut(
+    task: string,
+    settings: { rateLimit?: string | null; clusterRateLimit?: string | null; timeLimit?: [number | null, number | null] | "option" },
+  ): Promise<void> {
     // undefined keeps a setting (null in SQL), null clears it ('' in SQL).
     const param = (value: string | null | undefined) => (value === undefined ? null : value ?? "");
-    await this.#run("taskSettingPut", [task, param(settings.rateLimit), param(settings.clusterRateLimit)]);
+    const { timeLimit } = settings;
+    const limitMode = timeLimit === undefined ? null : timeLimit === "option" ? "option" : "set";
+    const [soft, hard] = Array.isArray(timeLimit) ? timeLimit : [null, null];
+    await this.#run("taskSettingPut", [task, param(settings.rateLimit), param(settings.clusterRateLimit), limitMode, soft, hard]);
   }
 
   async taskSettingList(): Promise<TaskSettings[]> {
     const rows = await this.#run("taskSettingList", []);
-    return rows.map((r: Row) => ({ task: r.task, rateLimit: r.rate_limit, clusterRateLimit: r.cluster_rate_limit }));
+    return rows.map((r: Row) => ({
+      task: r.task,
+      rateLimit: r.rate_limit,
+      clusterRateLimit: r.cluster_rate_limit,
+      timeLimit: r.time_limit_set ? [r.soft_time_limit_ms, r.hard_time_limit_ms] : null,
+    }));
+  }
+
+  async controlSend(command: string, args: Record<string, unknown>, target: string | null, ttlMs: number): Promise<number> {
+    const [row] = await this.#run("controlSend", [command, JSON.stringify(args), target, ttlMs]);
+    return row.id;
+  }
+
+  async controlFetch(afterId: number, workerId: string): Promise<ControlCommand[]> {
+    const rows = await this.#run("controlFetch", [afterId, workerId]);
+    return rows.map((r: Row) => ({ id: r.id, command: r.command, args: r.args ?? {} }));
+  }
+
+  async controlCursor(): Promise<number> {
+    const [row] = await this.#run("controlCursor", []);
+    return row.id;
+  }
+
+  async controlReply(commandId: number, workerId: string, reply: Record<string, unknown>): Promise<void> {
+    await this.#run("controlReply", [commandId, workerId, JSON.stringify(reply)]);
+  }
+
+  async controlReplies(commandId: number): Promise<ControlReply[]> {
+    const rows = await this.#run("controlReplies", [commandId]);
+    return rows.map((r: Row) => ({ worker: r.worker, reply: r.reply, at: r.at }));
+  }
+
+  async eventInsertMany(events: TqEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.#run("eventInsertMany", [JSON.stringify(events)]);
+    this.#notify(this.#rendered.eventsChannel, [""]);
+  }
+
+  async eventList(afterId: number, limit: number, taskId?: string): Promise<StoredEvent[]> {
+    const rows = await this.#run("eventList", [afterId, limit, taskId ?? null]);
+    return rows.map((r: Row) => ({
+      id: r.id,
+      type: r.type,
+      clock: r.clock,
+      at: r.at.toISOString(),
+      ...(r.task_id ? { taskId: r.task_id } : {}),
+      ...(r.task ? { task: r.task } : {}),
+      ...(r.worker ? { worker: r.worker } : {}),
+      data: r.data ?? {},
+    }));
+  }
+
+  async eventCursor(): Promise<number> {
+    const [row] = await this.#run("eventCursor", []);
+    return row.id;
+  }
+
+  subscribeEvents(onWake: () => void): Promise<Unsubscribe> {
+    return this.#listen(this.#rendered.eventsChannel, () => onWake(), () => onWake());
+  }
+
+  async inspectClean(): Promise<void> {
+    await this.#run("inspectClean", []);
+  }
+
+  async inspectQueues(staleMs: number): Promise<QueueSummary[]> {
+    const rows = await this.#run("inspectQueues", [staleMs]);
+    return rows.map((r: Row) => ({
+      queue: r.queue,
+      queued: r.queued,
+      scheduled: r.scheduled,
+      running: r.running,
+      failed: r.failed,
+      doneLastMinute: r.done_last_minute,
+      doneLastHour: r.done_last_hour,
+      oldestMs: r.oldest_ms ?? null,
+      consumers: r.consumers,
+    }));
+  }
+
+  async inspectJobs(kind: "active" | "scheduled", limit: number, task?: string): Promise<JobSummary[]> {
+    const rows = await this.#run("inspectJobs", [kind, limit, task ?? null]);
+    return rows.map((r: Row) => ({
+      id: r.id,
+      task: r.task,
+      queue: r.queue,
+      priority: r.priority,
+      state: r.state,
+      attempt: r.attempt,
+      retries: r.retries ?? 0,
+      worker: r.worker,
+      runAt: r.run_at,
+      startedAt: r.started_at,
+      createdAt: r.created_at,
+      leaseUntil: r.lease_until,
+      args: r.args ?? [],
+    }));
+  }
+
+  async inspectFailed(limit: number, task?: string): Promise<FailedSummary[]> {
+    const rows = await this.#run("inspectFailed", [task ?? null, limit]);
+    return rows.map((r: Row) => ({
+      id: r.id,
+      task: r.task,
+      queue: r.queue,
+      attempts: r.attempts,
+      finishedAt: r.finished_at,
+      errorType: r.error_type,
+      errorMessage: r.error_message,
+    }));
+  }
+
+  async inspectJob(id: string): Promise<JobDetail> {
+    const [r] = await this.#run("inspectJob", [id]);
+    return {
+      now: r.db_now,
+      job: r.has_job
+        ? {
+          queue: r.job_queue,
+          priority: r.priority,
+          state: r.job_state,
+          attempt: r.job_attempt,
+          maxAttempts: r.max_attempts,
+          worker: r.job_worker,
+          runAt: r.run_at,
+          startedAt: r.job_started_at,
+          createdAt: r.job_created_at,
+          leaseUntil: r.lease_until,
+          expiresAt: r.expires_at,
+          revoke: r.revoke,
+          errors: r.job_errors ?? [],
+          meta: r.job_meta,
+          message: r.job_message,
+        }
+        : null,
+      result: r.has_result
+        ? {
+          task: r.result_task,
+          state: r.result_state,
+          value: r.value,
+          error: r.error,
+          meta: r.result_meta,
+          attempts: r.result_attempts,
+          worker: r.result_worker,
+          finishedAt: r.finished_at,
+          expiresAt: r.result_expires_at,
+          errors: r.result_errors ?? [],
+          message: r.result_message,
+          queue: r.result_queue,
+          parentId: r.result_parent_id,
+          rootId: r.result_root_id,
+          sentAt: r.sent_at,
+          startedAt: r.result_started_at,
+        }
+        : null,
+    };
+  }
+
+  async inspectChildren(id: string): Promise<{ id: string; task: string; state: TaskState }[]> {
+    return await this.#run("inspectChildren", [id]);
+  }
+
+  async inspectAhead(queue: string, id: string): Promise<number> {
+    const [row] = await this.#run("inspectAhead", [queue, id]);
+    return row.ahead;
+  }
+
+  async rateBucketGet(task: string): Promise<{ tokens: number; updatedAt: Date; now: Date } | null> {
+    const [row] = await this.#run("rateBucketGet", [task]);
+    return row ? { tokens: row.tokens, updatedAt: row.updated_at, now: row.db_now } : null;
+  }
+
+  async jobPurge(queue: string): Promise<number> {
+    const [row] = await this.#run("jobPurge", [queue]);
+    return row.purged;
+  }
+
+  async jobCountQueued(queue: string): Promise<number> {
+    const [row] = await this.#run("jobCountQueued", [queue]);
+    return row.queued;
   }
 
   subscribeJobs(onWake: (queue: string) => void): Promise<Unsubscribe> {

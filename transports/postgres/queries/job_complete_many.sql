@@ -8,7 +8,8 @@
 -- leaves no result row: the queue's floor cost, one DELETE. The stored ids
 -- come back for the transport to announce to waiters of AsyncResult.get()
 -- after the commit (see transport.ts: a NOTIFY inside this transaction would
--- serialise every completing worker's commit behind one lock).
+-- serialise every completing worker's commit behind one lock). The batch is
+-- also counted per queue in queue_stats.
 with input as (
   select (e->>'id')::uuid as id,
          (e->>'attempt')::integer as attempt,
@@ -22,9 +23,10 @@ with input as (
   delete from {{schema}}.jobs j
   using input i
   where j.id = i.id and j.attempt = i.attempt and j.state = 'running'
-  returning j.id, j.message->>'task' as task, j.attempt, j.worker, j.errors, j.meta, j.message, j.queue
+  returning j.id, j.message->>'task' as task, j.attempt, j.worker, j.errors, j.meta, j.message, j.queue, j.created_at, j.started_at
 ), saved as (
-  insert into {{schema}}.results (id, task, state, value, error, meta, attempts, worker, finished_at, expires_at, errors, message, queue)
+  insert into {{schema}}.results (id, task, state, value, error, meta, attempts, worker, finished_at, expires_at, errors, message, queue,
+                                  parent_id, root_id, sent_at, started_at)
   select d.id, d.task, i.state, i.value, i.error, d.meta, d.attempt, d.worker, now(),
          now() + make_interval(secs => (case when i.state = 'FAILURE' then $3 else $2 end)::float8 / 1000),
          case when i.state = 'FAILURE' and i.error is not null
@@ -32,15 +34,25 @@ with input as (
                      'attempt', d.attempt, 'at', now(), 'type', i.error->>'type', 'message', i.error->>'message'))
               else d.errors end,
          case when i.state = 'FAILURE' then d.message end,
-         d.queue
+         d.queue, (d.message->>'parentId')::uuid, (d.message->>'rootId')::uuid, d.created_at, d.started_at
   from done d join input i on i.id = d.id
   where i.store or i.state <> 'SUCCESS'
   on conflict (id) do update
     set task = excluded.task, state = excluded.state, value = excluded.value, error = excluded.error,
         meta = excluded.meta, attempts = excluded.attempts, worker = excluded.worker,
         finished_at = excluded.finished_at, expires_at = excluded.expires_at, errors = excluded.errors,
-        message = excluded.message, queue = excluded.queue
+        message = excluded.message, queue = excluded.queue, parent_id = excluded.parent_id,
+        root_id = excluded.root_id, sent_at = excluded.sent_at, started_at = excluded.started_at
   returning id
+), counted as (
+  -- Throughput for `tq inspect queues`: one row per queue, minute and worker.
+  insert into {{schema}}.queue_stats as s (queue, minute, worker, succeeded, failed)
+  select d.queue, date_trunc('minute', now()), coalesce(d.worker, ''),
+         count(*) filter (where i.state = 'SUCCESS'), count(*) filter (where i.state <> 'SUCCESS')
+  from done d join input i on i.id = d.id
+  group by d.queue, d.worker
+  on conflict (queue, minute, worker) do update
+    set succeeded = s.succeeded + excluded.succeeded, failed = s.failed + excluded.failed
 ), followed as (
   insert into {{schema}}.jobs (id, queue, priority, max_attempts, message)
   select (f->>'id')::uuid, f->>'queue', (f->>'priority')::smallint, (f->>'maxRetries')::integer + 1, f

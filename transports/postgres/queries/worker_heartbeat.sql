@@ -1,12 +1,20 @@
 -- One statement per heartbeat: registers or refreshes the worker row and
 -- extends the lease of every job the worker holds ($9, by primary key). It
 -- also returns what the worker may have missed while its notifications were
--- down: its jobs that were revoked, and when task settings last changed. Only
--- the database clock decides lease times.
+-- down: its jobs that were revoked, when task settings last changed, and the
+-- newest control command. The row also carries what `tq inspect workers`
+-- shows ($10: pool, prefetch, running and counts, events). Only the database
+-- clock decides lease times.
 with registered as (
-  insert into {{schema}}.workers (id, app, host, pid, queues, concurrency, tasks)
-  values ($1, $2, $3, $4, $5::text[], $6, $7::text[])
-  on conflict (id) do update set heartbeat_at = now()
+  insert into {{schema}}.workers as w (id, app, host, pid, queues, concurrency, tasks,
+                                       pool, prefetch, running, succeeded, failed, retried, events)
+  select $1, $2, $3, $4, $5::text[], $6, $7::text[],
+         s->>'pool', (s->>'prefetch')::integer, (s->>'running')::integer, (s->>'succeeded')::bigint,
+         (s->>'failed')::bigint, (s->>'retried')::bigint, (s->>'events')::boolean
+  from (select $10::text::jsonb as s) as status
+  on conflict (id) do update
+    set heartbeat_at = now(), queues = excluded.queues, running = excluded.running, succeeded = excluded.succeeded,
+        failed = excluded.failed, retried = excluded.retried, prefetch = excluded.prefetch
   returning id
 ), extended as (
   update {{schema}}.jobs
@@ -18,4 +26,5 @@ select (select count(*) from registered)::integer as registered,
        (select count(*) from extended)::integer as extended,
        coalesce((select json_agg(json_build_object('id', id, 'terminate', revoke = 'terminate'))
                  from extended where revoke is not null), '[]') as revoked,
-       (select extract(epoch from max(updated_at)) * 1000 from {{schema}}.task_settings)::float8 as settings_at
+       (select extract(epoch from max(updated_at)) * 1000 from {{schema}}.task_settings)::float8 as settings_at,
+       (select max(id) from {{schema}}.control_commands)::float8 as command_at

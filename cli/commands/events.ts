@@ -1,0 +1,66 @@
+/**
+ * `tq events`: tails task and worker events as they are stored, one line
+ * each or `--json`, until SIGINT/SIGTERM. Workers send them with -E, and
+ * producers with the app option `events` (TQ_EVENTS=true).
+ */
+import type { StoredEvent } from "../../mod.ts";
+import { onSignal } from "../../core/runtime.ts";
+import { EXIT, UsageError } from "../errors.ts";
+import { appFromOptions } from "../load_app.ts";
+import { out } from "../output.ts";
+import { type Colour, paint } from "../table.ts";
+
+export interface EventsFlags {
+  app?: string;
+  json?: boolean;
+  task?: string;
+  /** Also print the events of the last hour before tailing. */
+  history?: boolean;
+}
+
+/** Polling fallback when no notification arrives. */
+const POLL_MS = 500;
+
+export async function eventsCommand(flags: EventsFlags): Promise<number> {
+  if (flags.task !== undefined && !/^[0-9a-fA-F-]{36}$/.test(String(flags.task))) throw new UsageError(`--task takes a task id (a UUID), got "${flags.task}".`);
+  const { app } = await appFromOptions(flags);
+  await app.ready();
+  const transport = app.transport;
+  let cursor = flags.history ? 0 : await transport.eventCursor();
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const stop = () => {
+    stopped = true;
+    wake?.();
+  };
+  onSignal("SIGINT", stop);
+  onSignal("SIGTERM", stop);
+  const unsubscribe = await transport.subscribeEvents(() => wake?.()).catch(() => undefined);
+  try {
+    while (!stopped) {
+      const events = await transport.eventList(cursor, 1_000, flags.task ? String(flags.task) : undefined);
+      for (const event of events) out(flags.json ? JSON.stringify(event) : formatEvent(event));
+      if (events.length) cursor = events[events.length - 1].id;
+      if (events.length === 1_000) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, POLL_MS);
+        wake = () => (clearTimeout(timer), resolve());
+      });
+    }
+  } finally {
+    await unsubscribe?.();
+    await app.close();
+  }
+  return EXIT.ok;
+}
+
+const COLOURS: Record<string, Colour> = { "task-succeeded": "green", "task-failed": "red", "task-revoked": "red", "task-retried": "yellow" };
+
+function formatEvent(event: StoredEvent): string {
+  const parts = [event.at, paint(event.type.padEnd(16), COLOURS[event.type]), `clock=${event.clock}`];
+  if (event.task) parts.push(`${event.task}${event.taskId ? `[${event.taskId}]` : ""}`);
+  else if (event.taskId) parts.push(event.taskId);
+  if (event.worker) parts.push(`worker=${event.worker}`);
+  for (const [key, value] of Object.entries(event.data ?? {})) parts.push(`${key}=${typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value)}`);
+  return parts.join(" ");
+}

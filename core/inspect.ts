@@ -1,0 +1,124 @@
+/**
+ * Seeing a running system (`app.inspect`, `tq inspect`): most answers are
+ * read straight from the tables; what only a worker knows (its prefetched
+ * jobs, its stats, whether it answers) is asked by broadcast, and the
+ * replies are collected until every live worker answered or time ran out.
+ */
+import type {
+  ControlReply,
+  FailedSummary,
+  JobDetail,
+  JobSummary,
+  QueueSummary,
+  StoredEvent,
+  TaskState,
+  Transport,
+  WorkerRecord,
+} from "./transport.ts";
+
+export interface BroadcastOptions {
+  /** Only this worker (its id); every live worker when omitted. */
+  worker?: string;
+  /** How long to wait for replies (ms), default 2000. */
+  timeoutMs?: number;
+}
+
+/** Replies, and the live workers that did not answer in time. */
+export interface BroadcastResult {
+  replies: ControlReply[];
+  missing: string[];
+}
+
+/** Everything known about one task id. */
+export interface JobReport extends JobDetail {
+  id: string;
+  state: TaskState;
+  task: string | null;
+  children: { id: string; task: string; state: TaskState }[];
+  /** Events recorded for it (when events are on), oldest first. */
+  events: StoredEvent[];
+}
+
+const POLL_MS = 50;
+
+export class Inspect {
+  constructor(
+    private readonly transport: () => Promise<Transport>,
+    /** Heartbeats older than this mean a worker is dead. */
+    private readonly staleMs: () => number,
+  ) {}
+
+  async queues(): Promise<QueueSummary[]> {
+    return (await this.transport()).inspectQueues(this.staleMs());
+  }
+
+  /** Every registered worker, dead ones included (pruned an hour after their last heartbeat). */
+  async workers(): Promise<WorkerRecord[]> {
+    return (await this.transport()).workerList(this.staleMs());
+  }
+
+  async active(options: { limit?: number; task?: string } = {}): Promise<JobSummary[]> {
+    return (await this.transport()).inspectJobs("active", options.limit ?? 100, options.task);
+  }
+
+  async scheduled(options: { limit?: number; task?: string } = {}): Promise<JobSummary[]> {
+    return (await this.transport()).inspectJobs("scheduled", options.limit ?? 100, options.task);
+  }
+
+  async failed(options: { limit?: number; task?: string } = {}): Promise<FailedSummary[]> {
+    return (await this.transport()).inspectFailed(options.limit ?? 100, options.task);
+  }
+
+  /** Task names per live worker. */
+  async registered(): Promise<{ worker: string; tasks: string[] }[]> {
+    const workers = await this.workers();
+    return workers.filter((w) => w.alive).map((w) => ({ worker: w.id, tasks: w.tasks }));
+  }
+
+  /** Jobs each live worker claimed but has not started (prefetched, or waiting for a rate limit). */
+  reserved(options: BroadcastOptions = {}): Promise<BroadcastResult> {
+    return this.broadcast("reserved", {}, options);
+  }
+
+  stats(options: BroadcastOptions = {}): Promise<BroadcastResult> {
+    return this.broadcast("stats", {}, options);
+  }
+
+  ping(options: BroadcastOptions = {}): Promise<BroadcastResult> {
+    return this.broadcast("ping", {}, options);
+  }
+
+  /**
+   * Sends `command` to the live workers (or one) and collects replies until
+   * each answered or the timeout passed. A worker between connections reads
+   * it on its next heartbeat, if that comes in time.
+   */
+  async broadcast(command: string, args: Record<string, unknown>, options: BroadcastOptions = {}): Promise<BroadcastResult> {
+    const transport = await this.transport();
+    const timeoutMs = options.timeoutMs ?? 2_000;
+    const live = (await transport.workerList(this.staleMs())).filter((w) => w.alive && (!options.worker || w.id === options.worker));
+    const expected = new Set(live.map((w) => w.id));
+    // Kept a little longer than we wait, so a worker that reads it late still acts on it.
+    const id = await transport.controlSend(command, args, options.worker ?? null, Math.max(timeoutMs * 5, 30_000));
+    const deadline = Date.now() + timeoutMs;
+    let replies: ControlReply[] = [];
+    while (true) {
+      replies = await transport.controlReplies(id);
+      const answered = new Set(replies.map((r) => r.worker));
+      if ([...expected].every((w) => answered.has(w)) || Date.now() >= deadline) {
+        return { replies, missing: [...expected].filter((w) => !answered.has(w)) };
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  /** Everything stored about a task: message, attempts and errors, result, timings, parent and children, events. */
+  async job(id: string): Promise<JobReport> {
+    const transport = await this.transport();
+    const [detail, children, events] = await Promise.all([transport.inspectJob(id), transport.inspectChildren(id), transport.eventList(0, 1_000, id)]);
+    const message = (detail.job?.message ?? detail.result?.message ?? null) as { task?: string } | null;
+    const retries = (detail.job?.message as { retries?: number } | undefined)?.retries ?? 0;
+    const state: TaskState = detail.result?.state ?? (detail.job?.state === "running" ? "STARTED" : retries > 0 ? "RETRY" : "PENDING");
+    return { id, state, task: detail.result?.task ?? message?.task ?? null, ...detail, children, events };
+  }
+}

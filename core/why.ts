@@ -1,0 +1,124 @@
+/**
+ * `tq inspect why ID`: why a task is not running. Each reason is read from
+ * the tables (its run time, expiry, the live workers' queues and tasks, the
+ * settings) or, for a job a worker holds without running it, asked of that
+ * worker.
+ */
+import type { Inspect } from "./inspect.ts";
+import type { JobDetail, TaskSettings, Transport, WorkerRecord } from "./transport.ts";
+
+export type WhyCode =
+  | "unknown"
+  | "finished"
+  | "revoked"
+  | "running"
+  | "prefetched"
+  | "rate-limited"
+  | "scheduled"
+  | "expired"
+  | "no-consumer"
+  | "not-registered"
+  | "waiting";
+
+export interface WhyReason {
+  code: WhyCode;
+  message: string;
+}
+
+export interface WhyReport {
+  id: string;
+  task: string | null;
+  reasons: WhyReason[];
+}
+
+const iso = (d: Date) => d.toISOString();
+const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 100) / 10)} s`;
+
+/** Explains what task `id` is waiting for (or that it is not waiting). */
+export async function explain(transport: Transport, inspect: Inspect, id: string, staleMs: number): Promise<WhyReport> {
+  const detail = await transport.inspectJob(id);
+  const message = (detail.job?.message ?? null) as { task?: string } | null;
+  const task = detail.result?.task ?? message?.task ?? null;
+  const reasons: WhyReason[] = [];
+  const add = (code: WhyCode, text: string) => reasons.push({ code, message: text });
+
+  if (!detail.job) {
+    if (!detail.result) {
+      add("unknown", `No task ${id} is known here: it was never sent to this schema, or its result expired (resultTtl) and was deleted.`);
+    } else if (detail.result.state === "REVOKED") {
+      add("revoked", `It was revoked: ${detail.result.error?.message ?? "revoked"} (at ${iso(detail.result.finishedAt)}). It will not run.`);
+    } else {
+      add("finished", `It is not waiting: it finished as ${detail.result.state} at ${iso(detail.result.finishedAt)}${detail.result.worker ? ` on ${detail.result.worker}` : ""}.`);
+    }
+    return { id, task, reasons };
+  }
+
+  const job = detail.job;
+  const workers = await transport.workerList(staleMs);
+  if (job.state === "running") {
+    await explainHeld(inspect, id, detail, task, workers, add);
+    return { id, task, reasons };
+  }
+
+  const now = detail.now.getTime();
+  if (job.runAt.getTime() > now) {
+    add("scheduled", `It is scheduled for later: it may run from ${iso(job.runAt)} (in ${seconds(job.runAt.getTime() - now)}), set by a countdown, an eta or a retry delay.`);
+  }
+  if (job.expiresAt && job.expiresAt.getTime() <= now) {
+    add("expired", `It expired at ${iso(job.expiresAt)}: the worker that claims it will end it as REVOKED without running it.`);
+  }
+  const live = workers.filter((w) => w.alive);
+  const consumers = live.filter((w) => w.queues.includes(job.queue));
+  if (consumers.length === 0) {
+    const others = live.length ? `live workers consume ${[...new Set(live.flatMap((w) => w.queues))].join(", ")}` : "no worker is alive";
+    add("no-consumer", `No live worker consumes its queue "${job.queue}" (${others}). Start one with -Q ${job.queue}, or \`tq control add-consumer ${job.queue}\`.`);
+  } else if (task && !consumers.some((w) => w.tasks.includes(task))) {
+    add("not-registered", `No live worker consuming "${job.queue}" has the task "${task}" registered (${consumers.map((w) => w.id).join(", ")}): deploy the code that defines it.`);
+  }
+  if (task) await explainRateLimit(transport, task, add);
+  if (reasons.length === 0) {
+    const ahead = await transport.inspectAhead(job.queue, id);
+    add("waiting", ahead > 0
+      ? `It is waiting its turn: ${ahead} ready job(s) of queue "${job.queue}" come before it (higher priority, or sent earlier).`
+      : `Nothing holds it back: it is next in queue "${job.queue}" and a worker should claim it within the poll interval.`);
+  }
+  return { id, task, reasons };
+}
+
+/** A job a worker has claimed: running, prefetched, or waiting in its rate gate. */
+async function explainHeld(
+  inspect: Inspect,
+  id: string,
+  detail: JobDetail,
+  task: string | null,
+  workers: WorkerRecord[],
+  add: (code: WhyCode, text: string) => void,
+): Promise<void> {
+  const job = detail.job!;
+  if (job.revoke) add("revoked", `It was revoked (${job.revoke}) while its worker held it; it ends as REVOKED when the worker sees it.`);
+  const holder = workers.find((w) => w.id === job.worker);
+  if (holder?.alive) {
+    const { replies } = await inspect.reserved({ worker: holder.id, timeoutMs: 1_500 });
+    const held = (replies[0]?.reply.jobs as { id: string; task: string }[] | undefined)?.find((j) => j.id === id);
+    if (held && held.task.startsWith("(waiting for its rate limit")) {
+      add("rate-limited", `It is rate-limited: worker ${holder.id} holds it until the rate limit of "${task}" lets it start.`);
+      return;
+    }
+    if (held) {
+      add("prefetched", `It is prefetched by worker ${holder.id} and starts when one of its ${holder.concurrency} slots is free.`);
+      return;
+    }
+  } else {
+    add("running", `Its worker ${job.worker ?? "(unknown)"} stopped sending heartbeats; the job runs again when its lease expires at ${job.leaseUntil ? iso(job.leaseUntil) : "(unknown)"}.`);
+    return;
+  }
+  add("running", `It is running on ${job.worker} since ${job.startedAt ? iso(job.startedAt) : "(unknown)"} (attempt ${job.attempt}).`);
+}
+
+async function explainRateLimit(transport: Transport, task: string, add: (code: WhyCode, text: string) => void): Promise<void> {
+  const settings: TaskSettings | undefined = (await transport.taskSettingList()).find((s) => s.task === task);
+  if (!settings?.rateLimit && !settings?.clusterRateLimit) return;
+  const limits = [settings.rateLimit && `${settings.rateLimit} per worker`, settings.clusterRateLimit && `${settings.clusterRateLimit} across the cluster`]
+    .filter(Boolean).join(" and ");
+  add("rate-limited", `Its task "${task}" is rate-limited to ${limits} (set with tq control rate-limit), which paces how fast its jobs start.`);
+}

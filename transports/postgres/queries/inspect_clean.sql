@@ -1,0 +1,22 @@
+-- Forgets what inspection no longer needs, in bounded chunks: events after
+-- an hour, expired control commands with their replies, per-minute queue
+-- counts after a day, and workers dead (no heartbeat) for an hour.
+with old_events as (
+  delete from {{schema}}.events where id in (
+    select id from {{schema}}.events where at < now() - interval '1 hour' order by id limit 5000)
+  returning 1
+), old_commands as (
+  delete from {{schema}}.control_commands where expires_at < now() - interval '1 hour'
+  returning id
+), old_replies as (
+  delete from {{schema}}.control_replies r using old_commands c where r.command_id = c.id
+  returning 1
+), old_stats as (
+  delete from {{schema}}.queue_stats where minute < now() - interval '1 day'
+  returning 1
+), dead_workers as (
+  delete from {{schema}}.workers where heartbeat_at < now() - interval '1 hour'
+  returning 1
+)
+select (select count(*) from old_events)::integer as events, (select count(*) from old_commands)::integer as commands,
+       (select count(*) from old_stats)::integer as stats, (select count(*) from dead_workers)::integer as workers
