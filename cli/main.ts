@@ -13,9 +13,15 @@ import { retryCommand } from "./commands/retry.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { workerCommand } from "./commands/worker.ts";
 import { EXIT, report, UsageError } from "./errors.ts";
+import { provideSelfAsTq } from "./self_module.ts";
 import { POOL_CHILD_COMMAND, runPoolChild } from "../core/worker/pool/child_entry.ts";
 
 export const VERSION: string = pkg.version;
+
+// Set by scripts/build.ts in a compiled binary.
+declare const TQ_BUILD_COMMIT: string | undefined;
+/** The commit a binary was built from; "source" when run from a checkout. */
+export const COMMIT: string = typeof TQ_BUILD_COMMIT === "string" ? TQ_BUILD_COMMIT : "source";
 
 function buildCli() {
   const cli = cac("tq");
@@ -119,7 +125,7 @@ function buildCli() {
     .option("-A, --app <path>", "Module of the app (for its schema)")
     .action((flags) => migrateCommand(lastValues(flags)));
   cli.help();
-  cli.version(VERSION);
+  cli.version(`${VERSION} (${COMMIT})`);
   return cli;
 }
 
@@ -130,6 +136,7 @@ function lastValues(options: Record<string, unknown>): Record<string, unknown> {
 
 /** Runs the CLI on `argv` (without the runtime and script) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  provideSelfAsTq();
   // A pool's child process: the same binary re-run, serving one worker over IPC.
   if (argv[0] === POOL_CHILD_COMMAND) return await runPoolChild(argv.slice(1));
   const cli = buildCli();

@@ -273,8 +273,8 @@ export interface HeartbeatReply {
   revoked: { id: string; terminate: boolean }[];
   /** When task settings last changed (epoch ms), or null if never. */
   settingsAt: number | null;
-  /** The newest control command's id, or null if none was ever sent. */
-  commandAt: number | null;
+  /** Whether a control command awaits this worker's answer. */
+  commandsPending: boolean;
 }
 
 /** A schedule as stored: what to send and when. */
@@ -368,10 +368,8 @@ export interface Transport {
   subscribeControl(onMessage: (message: ControlMessage) => void): Promise<Unsubscribe>;
   /** Broadcasts a command to live workers (or one), valid for `ttlMs`; returns its id. */
   controlSend(command: string, args: Record<string, unknown>, target: string | null, ttlMs: number): Promise<number>;
-  /** Unexpired commands after `afterId` meant for this worker. */
-  controlFetch(afterId: number, workerId: string): Promise<ControlCommand[]>;
-  /** The newest command's id (0 when none). */
-  controlCursor(): Promise<number>;
+  /** Unexpired commands meant for this worker, sent since it registered, that it has not answered. */
+  controlFetch(workerId: string): Promise<ControlCommand[]>;
   controlReply(commandId: number, workerId: string, reply: Record<string, unknown>): Promise<void>;
   controlReplies(commandId: number): Promise<ControlReply[]>;
   /** Stores events in one statement and wakes `tq events`. */

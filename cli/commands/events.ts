@@ -20,13 +20,23 @@ export interface EventsFlags {
 
 /** Polling fallback when no notification arrives. */
 const POLL_MS = 500;
+/**
+ * Ids are taken at insert but seen at commit, so an event may appear after
+ * one with a higher id: each read goes back over the ids of the last few
+ * seconds, skipping those already printed.
+ */
+const SETTLE_MS = 5_000;
 
 export async function eventsCommand(flags: EventsFlags): Promise<number> {
   if (flags.task !== undefined && !/^[0-9a-fA-F-]{36}$/.test(String(flags.task))) throw new UsageError(`--task takes a task id (a UUID), got "${flags.task}".`);
   const { app } = await appFromOptions(flags);
   await app.ready();
   const transport = app.transport;
-  let cursor = flags.history ? 0 : await transport.eventCursor();
+  /** Every id at or below it has been printed or will never appear. */
+  const startCursor = await transport.eventCursor();
+  let settled = flags.history ? 0 : startCursor;
+  /** Ids printed above `settled`, with when they were seen. */
+  const recent = new Map<number, number>();
   let stopped = false;
   let wake: (() => void) | undefined;
   const stop = () => {
@@ -37,11 +47,25 @@ export async function eventsCommand(flags: EventsFlags): Promise<number> {
   onSignal("SIGTERM", stop);
   const unsubscribe = await transport.subscribeEvents(() => wake?.()).catch(() => undefined);
   try {
+    let from = settled;
     while (!stopped) {
-      const events = await transport.eventList(cursor, 1_000, flags.task ? String(flags.task) : undefined);
-      for (const event of events) out(flags.json ? JSON.stringify(event) : formatEvent(event));
-      if (events.length) cursor = events[events.length - 1].id;
-      if (events.length === 1_000) continue;
+      const events = await transport.eventList(from, 1_000, flags.task ? String(flags.task) : undefined);
+      const now = Date.now();
+      for (const event of events) {
+        if (recent.has(event.id)) continue;
+        recent.set(event.id, now);
+        out(flags.json ? JSON.stringify(event) : formatEvent(event));
+      }
+      if (events.length === 1_000) {
+        from = events[events.length - 1].id; // a full page: read on before looking back
+        continue;
+      }
+      // Ids seen long enough ago can no longer have an unseen one below them.
+      // The history read once is settled too.
+      settled = Math.max(settled, startCursor);
+      for (const [id, seenAt] of recent) if (now - seenAt >= SETTLE_MS) settled = Math.max(settled, id);
+      for (const id of recent.keys()) if (id <= settled) recent.delete(id);
+      from = settled;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, POLL_MS);
         wake = () => (clearTimeout(timer), resolve());

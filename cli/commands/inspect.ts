@@ -198,7 +198,7 @@ function showJob(flags: InspectFlags, report: JobReport): number {
   const errors = job?.errors.length ? job.errors : result?.errors ?? [];
   if (errors.length) {
     out("attempts that failed:");
-    for (const e of errors) out(`  #${e.attempt} at ${e.at}: ${e.type}: ${e.message}`);
+    for (const e of errors) out(`  #${e.attempt} at ${new Date(e.at).toISOString()}: ${e.type}: ${e.message}`);
   }
   if (report.children.length) {
     out("children:");

@@ -1,8 +1,8 @@
 /**
  * A worker's side of `tq control` and `tq inspect` broadcasts: it reads the
- * commands stored after the last one it saw (on a notification, or on a
- * heartbeat that shows a newer one, so none is lost while its notifications
- * are down), runs each, and stores its reply.
+ * commands it has not answered yet (on a notification, or when its heartbeat
+ * says one is waiting, so none is lost while its notifications are down),
+ * runs each once, and stores its reply.
  */
 import type { Logger } from "../logger.ts";
 import type { ControlCommand, Transport } from "../transport.ts";
@@ -11,8 +11,8 @@ import type { ControlCommand, Transport } from "../transport.ts";
 export type CommandHandlers = Record<string, (args: Record<string, unknown>) => Record<string, unknown> | Promise<Record<string, unknown>>>;
 
 export class RemoteControl {
-  /** The last command seen: commands sent before this worker started are not for it. */
-  #cursor = 0;
+  /** Commands already run, so a reply that failed to be stored does not run one twice. */
+  readonly #done = new Set<number>();
   #fetching?: Promise<void>;
   #again = false;
 
@@ -23,13 +23,9 @@ export class RemoteControl {
     private readonly logger: Logger,
   ) {}
 
-  async start(): Promise<void> {
-    this.#cursor = await this.transport().controlCursor();
-  }
-
-  /** Called when a command may be waiting (a notification, or a heartbeat that saw `latest`). */
-  poke(latest?: number | null): void {
-    if (latest !== undefined && (latest === null || latest <= this.#cursor)) return;
+  /** Reads and answers waiting commands; `pending` false (from a heartbeat) means there are none. */
+  poke(pending?: boolean): void {
+    if (pending === false) return;
     if (this.#fetching) {
       this.#again = true;
       return;
@@ -42,13 +38,17 @@ export class RemoteControl {
       this.#again = false;
       let commands: ControlCommand[];
       try {
-        commands = await this.transport().controlFetch(this.#cursor, this.workerId);
+        commands = await this.transport().controlFetch(this.workerId);
       } catch (error) {
         this.logger.log("warn", "Reading control commands failed; the next heartbeat tries again", { error: String((error as Error)?.message ?? error) });
         return;
       }
+      // Forget answered and expired ones: they are not returned any more.
+      const waiting = new Set(commands.map((c) => c.id));
+      for (const id of this.#done) if (!waiting.has(id)) this.#done.delete(id);
       for (const command of commands) {
-        this.#cursor = Math.max(this.#cursor, command.id);
+        if (this.#done.has(command.id)) continue;
+        this.#done.add(command.id);
         await this.#answer(command);
       }
     } while (this.#again);

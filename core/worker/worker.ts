@@ -184,13 +184,14 @@ export class Worker {
     };
     await this.#pool.start();
     this.#settingsAt = (await this.#transport.workerHeartbeat(this.#info, this.#app.config.leaseMs, [], this.#status())).settingsAt;
-    await this.#control.start();
     await this.#loadSettings();
     try {
       this.#unsubscribe = await this.#transport.subscribeJobs((queue) => {
         if (queue === "*" || this.queues.includes(queue)) this.#wake();
       });
       this.#unsubscribeControl = await this.#transport.subscribeControl((message) => this.#onControl(message));
+      // Commands sent between registering and listening had no one to wake.
+      this.#control.poke();
     } catch (error) {
       this.#logger.log("warn", "Listening for notifications failed; polling instead", { error: String(error) });
     }
@@ -299,7 +300,7 @@ export class Worker {
   /** What a heartbeat reports that notifications may have missed. */
   #onHeartbeat(reply: HeartbeatReply): void {
     for (const { id, terminate } of reply.revoked) this.#revoke(id, terminate);
-    this.#control.poke(reply.commandAt);
+    this.#control.poke(reply.commandsPending);
     if (reply.settingsAt !== this.#settingsAt) {
       this.#settingsAt = reply.settingsAt;
       this.#reloadSettings();

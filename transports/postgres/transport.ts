@@ -244,7 +244,7 @@ export class PostgresTransport implements Transport {
       heldJobIds,
       JSON.stringify(status),
     ]);
-    return { revoked: row.revoked ?? [], settingsAt: row.settings_at ?? null, commandAt: row.command_at ?? null };
+    return { revoked: row.revoked ?? [], settingsAt: row.settings_at ?? null, commandsPending: row.commands_pending === true };
   }
 
   async workerRemove(workerId: string): Promise<void> {
@@ -336,14 +336,9 @@ export class PostgresTransport implements Transport {
     return row.id;
   }
 
-  async controlFetch(afterId: number, workerId: string): Promise<ControlCommand[]> {
-    const rows = await this.#run("controlFetch", [afterId, workerId]);
+  async controlFetch(workerId: string): Promise<ControlCommand[]> {
+    const rows = await this.#run("controlFetch", [workerId]);
     return rows.map((r: Row) => ({ id: r.id, command: r.command, args: r.args ?? {} }));
-  }
-
-  async controlCursor(): Promise<number> {
-    const [row] = await this.#run("controlCursor", []);
-    return row.id;
   }
 
   async controlReply(commandId: number, workerId: string, reply: Record<string, unknown>): Promise<void> {

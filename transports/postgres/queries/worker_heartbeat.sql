@@ -1,8 +1,8 @@
 -- One statement per heartbeat: registers or refreshes the worker row and
 -- extends the lease of every job the worker holds ($9, by primary key). It
 -- also returns what the worker may have missed while its notifications were
--- down: its jobs that were revoked, when task settings last changed, and the
--- newest control command. The row also carries what `tq inspect workers`
+-- down: its jobs that were revoked, when task settings last changed, and
+-- whether a control command awaits its answer. The row also carries what `tq inspect workers`
 -- shows ($10: pool, prefetch, running and counts, events). Only the database
 -- clock decides lease times.
 with registered as (
@@ -27,4 +27,9 @@ select (select count(*) from registered)::integer as registered,
        coalesce((select json_agg(json_build_object('id', id, 'terminate', revoke = 'terminate'))
                  from extended where revoke is not null), '[]') as revoked,
        (select extract(epoch from max(updated_at)) * 1000 from {{schema}}.task_settings)::float8 as settings_at,
-       (select max(id) from {{schema}}.control_commands)::float8 as command_at
+       exists (
+         select 1 from {{schema}}.control_commands c
+         join {{schema}}.workers w on w.id = $1
+         where c.created_at >= w.started_at and c.expires_at > now() and (c.target is null or c.target = $1)
+           and not exists (select 1 from {{schema}}.control_replies r where r.command_id = c.id and r.worker = $1)
+       ) as commands_pending

@@ -1,0 +1,24 @@
+/**
+ * Makes `import ... from "tq"` in a user's module (loaded with -A) resolve
+ * to this very copy of the library on Bun, above all inside a compiled
+ * binary, where no node_modules holds tq: user code and the CLI then share
+ * one App class, one registry and one set of error classes. Deno resolves
+ * "tq" through the user's import map instead.
+ */
+import * as tq from "../mod.ts";
+
+// deno-lint-ignore no-explicit-any
+const Bun = (globalThis as any).Bun;
+let registered = false;
+
+export function provideSelfAsTq(): void {
+  if (registered || !Bun?.plugin) return;
+  registered = true;
+  Bun.plugin({
+    name: "tq-self",
+    // deno-lint-ignore no-explicit-any
+    setup(build: any) {
+      build.module("tq", () => ({ exports: { ...tq }, loader: "object" }));
+    },
+  });
+}
