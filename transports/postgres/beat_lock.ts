@@ -25,6 +25,8 @@ export class BeatLock {
       // The session is the lock: it must not be recycled while it leads.
       idle_timeout: 0,
       max_lifetime: 0,
+      // Its statements use no arrays (see keepFetchedTypes in transport.ts).
+      fetch_types: false,
       connection: { application_name: `tq:${this.appName}:beat` },
     });
     const [row] = await this.#sql.unsafe(this.queries.beatLeaderTry, [this.schema]);

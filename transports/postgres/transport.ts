@@ -134,7 +134,9 @@ export class PostgresTransport implements Transport {
   // deno-lint-ignore no-explicit-any
   async #run(name: QueryName, params: unknown[], sql: Sql = this.#sql): Promise<any> {
     await this.#ensureReady();
-    return this.#guard(() => sql.unsafe(this.#rendered.queries[name], params, { prepare: true }));
+    const rows = await this.#guard(() => sql.unsafe(this.#rendered.queries[name], params, { prepare: true }));
+    keepFetchedTypes(this.#sql);
+    return rows;
   }
 
   migrate(): Promise<number> {
@@ -178,7 +180,8 @@ export class PostgresTransport implements Transport {
       connect_timeout: 10,
       connection: { application_name: `tq:${this.#options.appName}:notify`, synchronous_commit: "off", plan_cache_mode: "force_generic_plan" },
     });
-    this.#notifier.unsafe(this.#rendered.queries.notifyMany, [channel, payloads], { prepare: true }).catch(() => {});
+    const notifier = this.#notifier;
+    notifier.unsafe(this.#rendered.queries.notifyMany, [channel, payloads], { prepare: true }).then(() => keepFetchedTypes(notifier), () => {});
   }
 
   async jobClaim(params: { queues: string[]; limit: number; workerId: string; leaseMs: number; earlyAckTasks?: string[] }): Promise<ClaimedJob[]> {
@@ -608,6 +611,18 @@ export class PostgresTransport implements Transport {
     await this.beatLeaderRelease();
     await Promise.all([this.#sql.end({ timeout: 5 }), this.#notifier?.end({ timeout: 5 })]);
   }
+}
+
+/**
+ * postgres.js asks the server for its array types on every new connection
+ * and leaves that query's promise unhandled, so a backend killed during it
+ * (a server restart, pg_terminate_backend) became an unhandled rejection that
+ * failed the process. The types it learns are kept in the client's shared
+ * options, so once a query has succeeded the fetch is switched off for the
+ * connections opened after (reconnects).
+ */
+function keepFetchedTypes(sql: Sql): void {
+  if (sql.options?.fetch_types) sql.options.fetch_types = false;
 }
 
 function scheduleFromRow(r: Row): ScheduleRecord {
