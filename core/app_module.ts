@@ -21,7 +21,7 @@ export async function loadApp(path: string): Promise<App> {
   try {
     module = await importModule(path);
   } catch (error) {
-    throw new ConfigError(`Loading the app module "${path}" failed: ${(error as Error)?.message ?? error}`, { cause: error });
+    throw new ConfigError(`Loading the app module "${path}" failed: ${describeLoadError(error)}`, { cause: error });
   }
   const apps = Object.entries(module).filter(([, value]) => isApp(value)) as [string, App][];
   if (apps.length === 0) {
@@ -31,4 +31,17 @@ export async function loadApp(path: string): Promise<App> {
   const preferred = apps.find(([name]) => PREFERRED_EXPORTS.includes(name));
   if (preferred) return preferred[1];
   throw new ConfigError(`The module "${path}" exports several apps (${apps.map(([n]) => n).join(", ")}); export the one to run as "app".`);
+}
+
+/**
+ * The message of an import error with where it happened: Bun's syntax errors
+ * (BuildMessage) carry the place in `position` rather than in the message;
+ * Deno's already name it in the message.
+ */
+function describeLoadError(error: unknown): string {
+  const message = (error as Error)?.message ?? String(error);
+  const position = (error as { position?: { file?: string; line?: number; column?: number; lineText?: string } })?.position;
+  if (!position?.file || !position.line) return message;
+  const where = `${position.file}:${position.line}:${position.column ?? 0}`;
+  return `${message} at ${where}${position.lineText ? `\n  ${position.line} | ${position.lineText}` : ""}`;
 }

@@ -89,9 +89,9 @@ const Deno = (globalThis as any).Deno;
  * reports the last signal sent instead of the real exit code, so on Deno the
  * native API is used to read true exit codes.
  */
-function spawnProcess(command: string, args: string[], env: Record<string, string>, onData: (text: string) => void): Spawned {
+function spawnProcess(command: string, args: string[], env: Record<string, string>, onData: (text: string) => void, cwd = ROOT): Spawned {
   if (Deno) {
-    const child = new Deno.Command(command, { args, cwd: ROOT, env, clearEnv: true, stdin: "null", stdout: "piped", stderr: "piped" }).spawn();
+    const child = new Deno.Command(command, { args, cwd, env, clearEnv: true, stdin: "null", stdout: "piped", stderr: "piped" }).spawn();
     const decoder = new TextDecoder();
     const sink = () => new WritableStream<Uint8Array>({ write: (chunk) => onData(decoder.decode(chunk)) });
     const piped = Promise.all([child.stdout.pipeTo(sink()), child.stderr.pipeTo(sink())]);
@@ -110,7 +110,7 @@ function spawnProcess(command: string, args: string[], env: Record<string, strin
       },
     };
   }
-  const child: ChildProcess = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (chunk: Buffer) => onData(chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => onData(chunk.toString()));
   return {
@@ -123,13 +123,18 @@ function spawnProcess(command: string, args: string[], env: Record<string, strin
 /** Runs `tq ARGS...` from source on the current runtime. */
 export function runCli(args: string[], env: Record<string, string> = {}): CliProcess {
   const [command, ...prefix] = scriptCommand(CLI);
+  return runCommand(command, [...prefix, ...args], { env });
+}
+
+/** Runs any program (a compiled tq binary, say) with TQ_DATABASE_URL set, in `cwd` (the repository by default). */
+export function runCommand(command: string, args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): CliProcess {
   let text = "";
   const listeners = new Set<() => void>();
-  const fullEnv = { ...process.env, TQ_DATABASE_URL: DATABASE_URL, ...env } as Record<string, string>;
-  const spawned = spawnProcess(command, [...prefix, ...args], fullEnv, (chunk) => {
+  const fullEnv = { ...process.env, TQ_DATABASE_URL: DATABASE_URL, ...options.env } as Record<string, string>;
+  const spawned = spawnProcess(command, args, fullEnv, (chunk) => {
     text += chunk;
     for (const listener of listeners) listener();
-  });
+  }, options.cwd);
   let done = false;
   const exited = spawned.exited.then((code) => ((done = true), code));
   return {
