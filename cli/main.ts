@@ -40,6 +40,17 @@ function buildCli() {
     .example("tq worker -A ./tasks.ts --concurrency 20 --queues default,slow")
     .action((flags) => workerCommand(lastValues(flags)));
   cli
+    .command("dev", "Try tq with nothing installed: embedded database (in .tq/), worker and beat in one process")
+    .option("-A, --app <path>", "Module that exports your App and tasks")
+    .option("-Q, --queues <list>", "Comma-separated queues to consume (default: the app's default queue)")
+    .option("-c, --concurrency <n>", "Tasks run at once (default 10)")
+    .option("--port <n>", "TCP port of the database on 127.0.0.1 (default: any free one)")
+    .option("-l, --log-level <level>", "debug, info, warn, error or silent (default info)")
+    .option("--log-format <format>", "text or json (default text)")
+    .example("tq dev -A ./tasks.ts")
+    // Loaded on use: PGlite is large, and no other command needs it.
+    .action(async (flags) => (await import("./commands/dev.ts")).devCommand(lastValues(flags)));
+  cli
     .command("call <task> [...args]", "Send a task by name; arguments are JSON where they parse as JSON")
     .option("-A, --app <path>", "Module of the app (optional: checks the task name against it)")
     .option("--args <json>", "Arguments as a JSON array (for negative numbers and the like)")

@@ -3,6 +3,8 @@
  * connection. Constructing one is cheap and connects to nothing; several
  * apps with different config and tasks coexist in one process.
  */
+import process from "node:process";
+import { runningServer } from "../transports/embedded/discovery.ts";
 import { createTransport } from "../transports/mod.ts";
 import { LamportClock } from "./clock.ts";
 import type { BeatEntry } from "./beat/entry.ts";
@@ -21,6 +23,20 @@ import { env } from "./runtime.ts";
 import { buildMessage, insertTiming } from "./sending.ts";
 import { type SendOptions, Task, type TaskHandler, type TaskOptions, type TaskSender } from "./task.ts";
 import type { Transport } from "./transport.ts";
+
+/** How often to poll the embedded database, which delivers no notifications. */
+const EMBEDDED_POLL_MS = 250;
+
+/**
+ * With no database configured, the embedded one that `tq dev` serves for
+ * this directory, if it runs; otherwise the default server URL applies.
+ */
+function withEmbeddedDefault(options: AppOptions): AppOptions {
+  if (options.databaseUrl !== undefined) return options;
+  const server = runningServer(process.cwd());
+  if (!server) return options;
+  return { ...options, databaseUrl: server.url, pollInterval: options.pollInterval ?? EMBEDDED_POLL_MS };
+}
 
 /** Marks App instances across copies of the library (a user module and a compiled binary). */
 const APP_BRAND = Symbol.for("tq.App");
@@ -71,7 +87,7 @@ export class App implements TaskSender {
   get config(): Readonly<Config> {
     if (!this.#config) {
       this.#envOptions ??= optionsFromEnv(env);
-      this.#config = resolveConfig({ ...this.#envOptions, ...this.#options });
+      this.#config = resolveConfig(withEmbeddedDefault({ ...this.#envOptions, ...this.#options }));
     }
     return this.#config;
   }

@@ -54,7 +54,7 @@ export function buildTarget(target: Target, commit = gitCommit()): string {
     `--target=bun-${target}`,
     "--define",
     `TQ_BUILD_COMMIT=${JSON.stringify(commit)}`,
-    join(ROOT, "cli", "main.ts"),
+    join(ROOT, "cli", "binary_main.ts"),
     "--outfile",
     outfile,
   ];

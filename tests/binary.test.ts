@@ -12,16 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { binaryPath, buildTarget, TARGETS } from "../scripts/build.ts";
+import { HOST_TARGET, hostBinary } from "./_binary.ts";
 import { type CliProcess, dropSchema, runCommand, uniqueSchema } from "./_helpers.ts";
-
-const HOST_TARGET = "linux-x64" as const;
-let built: Promise<string> | undefined;
-
-/** Builds the linux-x64 binary once per run of this file. */
-function hostBinary(): Promise<string> {
-  built ??= Promise.resolve().then(() => buildTarget(HOST_TARGET));
-  return built;
-}
 
 /** A project directory outside the repository: tasks.ts importing "tq" and a local npm package. */
 function userProject(): string {

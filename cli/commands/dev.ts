@@ -1,0 +1,70 @@
+/**
+ * `tq dev -A tasks.ts`: everything in one process for trying tq and for
+ * development: the embedded database (PGlite, data in `.tq/`), served on a
+ * local socket that `tq call`, `tq inspect` and programs importing tq in
+ * this directory find by themselves, a worker, and beat.
+ */
+import process from "node:process";
+import { resolve } from "node:path";
+import { Beat, Worker } from "../../mod.ts";
+import { exit, onSignal } from "../../core/runtime.ts";
+import { runningServer } from "../../transports/embedded/discovery.ts";
+import { startEmbedded } from "../../transports/embedded/server.ts";
+import { EXIT, UsageError } from "../errors.ts";
+import { loadApp } from "../load_app.ts";
+import { loggerFromFlags } from "../logging.ts";
+
+export interface DevFlags {
+  app?: string;
+  queues?: string;
+  concurrency?: string | number;
+  port?: string | number;
+  logLevel?: string;
+  logFormat?: string;
+}
+
+/** The embedded database delivers no notifications: poll this often instead. */
+const DEV_POLL_MS = 250;
+
+export async function devCommand(flags: DevFlags): Promise<number> {
+  if (!flags.app) throw new UsageError("tq dev needs the module that defines your tasks: tq dev -A ./tasks.ts");
+  const port = flags.port === undefined ? 0 : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a TCP port (0 for any free one), got "${flags.port}".`);
+  const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) throw new UsageError(`--concurrency must be a positive integer, got "${flags.concurrency}".`);
+  const logger = loggerFromFlags(flags);
+  const dir = process.cwd();
+  const running = runningServer(dir);
+  if (running) throw new UsageError(`tq dev already runs in this directory (pid ${running.pid}, ${running.url}); stop it first.`);
+
+  const app = await loadApp(flags.app);
+  logger.log("info", `tq dev: opening the embedded database in ${resolve(dir, ".tq")} (the first start creates it, which takes a few seconds)`);
+  const server = await startEmbedded({ dir, port });
+  app.configFromObject({ databaseUrl: server.url, logger, pollInterval: DEV_POLL_MS });
+  const queues = flags.queues?.split(",").map((q) => q.trim()).filter(Boolean);
+  let requestStop = () => {};
+  const worker = new Worker(app, { queues, concurrency, logger, appModule: resolve(flags.app), onShutdownRequest: () => requestStop() });
+  const beat = new Beat(app, { logger });
+
+  let signals = 0;
+  const stopped = new Promise<void>((done) => {
+    const onStop = (why: string) => () => {
+      if (++signals > 1) exit(EXIT.failure);
+      logger.log("info", `${why}: stopping (send it again to exit at once)`);
+      Promise.all([beat.stop(), worker.stop()]).then(() => done(), () => done());
+    };
+    onSignal("SIGTERM", onStop("SIGTERM received"));
+    onSignal("SIGINT", onStop("SIGINT received"));
+    requestStop = onStop("tq control shutdown");
+  });
+  try {
+    await beat.start();
+    await worker.start();
+    logger.log("info", `tq dev: database at ${server.url}; tq call, tq inspect and programs run in this directory use it`);
+    await stopped;
+  } finally {
+    await app.close();
+    await server.stop();
+  }
+  return EXIT.ok;
+}

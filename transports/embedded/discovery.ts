@@ -1,0 +1,41 @@
+/**
+ * How processes on this machine find a running embedded database: `tq dev`
+ * writes `.tq/server.json` (its URL and pid) in its working directory, and
+ * an app with no database configured uses it while that process lives.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+
+export interface ServerRecord {
+  url: string;
+  pid: number;
+  startedAt: string;
+}
+
+function recordPath(dir: string): string {
+  return join(dir, ".tq", "server.json");
+}
+
+export function writeServer(dir: string, record: ServerRecord): void {
+  writeFileSync(recordPath(dir), JSON.stringify(record, null, 2) + "\n");
+}
+
+/** Removes the record if it is still this server's. */
+export function forgetServer(dir: string, record: ServerRecord): void {
+  if (runningServer(dir)?.pid === record.pid) rmSync(recordPath(dir), { force: true });
+}
+
+/** The embedded server serving `dir`, if its process is alive. */
+export function runningServer(dir: string): ServerRecord | undefined {
+  const path = recordPath(dir);
+  if (!existsSync(path)) return undefined;
+  try {
+    const record = JSON.parse(readFileSync(path, "utf8")) as ServerRecord;
+    if (typeof record.url !== "string" || !Number.isInteger(record.pid)) return undefined;
+    process.kill(record.pid, 0); // throws when no such process
+    return record;
+  } catch {
+    return undefined;
+  }
+}
