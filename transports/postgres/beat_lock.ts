@@ -29,7 +29,9 @@ export class BeatLock {
       fetch_types: false,
       connection: { application_name: `tq:${this.appName}:beat` },
     });
-    const [row] = await this.#sql.unsafe(this.queries.beatLeaderTry, [this.schema]);
+    // Named (prepared) statements: the embedded database's socket interleaves its
+    // clients' messages, and unnamed statements of two clients would collide.
+    const [row] = await this.#sql.unsafe(this.queries.beatLeaderTry, [this.schema], { prepare: true });
     return row.leader === true;
   }
 
@@ -39,7 +41,7 @@ export class BeatLock {
     this.#sql = undefined;
     if (!sql) return;
     try {
-      await sql.unsafe(this.queries.beatLeaderRelease, [this.schema]);
+      await sql.unsafe(this.queries.beatLeaderRelease, [this.schema], { prepare: true });
     } catch {
       // The connection is already gone, and with it the lock.
     }

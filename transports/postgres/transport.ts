@@ -598,7 +598,7 @@ export class PostgresTransport implements Transport {
   }
 
   async serverVersion(): Promise<string> {
-    const [row] = await this.#guard<Row[]>(() => this.#sql.unsafe(this.#rendered.queries.serverVersion));
+    const [row] = await this.#guard<Row[]>(() => this.#sql.unsafe(this.#rendered.queries.serverVersion, [], { prepare: true }));
     return `PostgreSQL ${row.version}`;
   }
 
