@@ -24,8 +24,14 @@ import { buildMessage, insertTiming } from "./sending.ts";
 import { type SendOptions, Task, type TaskHandler, type TaskOptions, type TaskSender } from "./task.ts";
 import type { Transport } from "./transport.ts";
 
-/** How often to poll the embedded database, which delivers no notifications. */
-const EMBEDDED_POLL_MS = 250;
+/**
+ * Timings for the embedded database, which delivers no notifications: poll
+ * for jobs and results every 250 ms, and heartbeat every second, since the
+ * heartbeat is then how a worker learns of control commands.
+ */
+export function embeddedTimings(options: AppOptions): Pick<AppOptions, "pollInterval" | "heartbeat"> {
+  return { pollInterval: options.pollInterval ?? 250, heartbeat: options.heartbeat ?? 1_000 };
+}
 
 /**
  * With no database configured, the embedded one that `tq dev` serves for
@@ -35,7 +41,7 @@ function withEmbeddedDefault(options: AppOptions): AppOptions {
   if (options.databaseUrl !== undefined) return options;
   const server = runningServer(process.cwd());
   if (!server) return options;
-  return { ...options, databaseUrl: server.url, pollInterval: options.pollInterval ?? EMBEDDED_POLL_MS };
+  return { ...options, databaseUrl: server.url, ...embeddedTimings(options) };
 }
 
 /** Marks App instances across copies of the library (a user module and a compiled binary). */

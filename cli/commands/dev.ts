@@ -7,6 +7,7 @@
 import process from "node:process";
 import { resolve } from "node:path";
 import { Beat, Worker } from "../../mod.ts";
+import { embeddedTimings } from "../../core/app.ts";
 import { exit, onSignal } from "../../core/runtime.ts";
 import { runningServer } from "../../transports/embedded/discovery.ts";
 import { startEmbedded } from "../../transports/embedded/server.ts";
@@ -23,9 +24,6 @@ export interface DevFlags {
   logFormat?: string;
 }
 
-/** The embedded database delivers no notifications: poll this often instead. */
-const DEV_POLL_MS = 250;
-
 export async function devCommand(flags: DevFlags): Promise<number> {
   if (!flags.app) throw new UsageError("tq dev needs the module that defines your tasks: tq dev -A ./tasks.ts");
   const port = flags.port === undefined ? 0 : Number(flags.port);
@@ -40,7 +38,7 @@ export async function devCommand(flags: DevFlags): Promise<number> {
   const app = await loadApp(flags.app);
   logger.log("info", `tq dev: opening the embedded database in ${resolve(dir, ".tq")} (the first start creates it, which takes a few seconds)`);
   const server = await startEmbedded({ dir, port });
-  app.configFromObject({ databaseUrl: server.url, logger, pollInterval: DEV_POLL_MS });
+  app.configFromObject({ databaseUrl: server.url, logger, ...embeddedTimings({}) });
   const queues = flags.queues?.split(",").map((q) => q.trim()).filter(Boolean);
   let requestStop = () => {};
   const worker = new Worker(app, { queues, concurrency, logger, appModule: resolve(flags.app), onShutdownRequest: () => requestStop() });
