@@ -19,9 +19,33 @@ export function uniqueSchema(prefix: string): string {
   return `t_${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 10)}`;
 }
 
-/** A postgres.js client for assertions; end it in the test's cleanup. */
+/**
+ * True when the suite runs on the embedded database (scripts/test.sh starts
+ * one when TQ_TEST_DATABASE_URL is not set).
+ */
+export const EMBEDDED = process.env.TQ_TEST_EMBEDDED === "1";
+
+/**
+ * Test options that skip a test on the embedded database, saying why: for
+ * tests of what PGlite's one-session socket cannot do (advisory locks between
+ * sessions, NOTIFY delivery, killing a backend, load).
+ */
+export function needsServer(reason: string): { skip: string | false } {
+  return { skip: EMBEDDED ? `needs a PostgreSQL server: ${reason}` : false };
+}
+
+/**
+ * A postgres.js client for assertions; end it in the test's cleanup. Its
+ * parameterised `unsafe` statements are named (prepared): the embedded
+ * database's socket interleaves clients' unnamed ones.
+ */
 export function dbClient() {
-  return postgres(DATABASE_URL, { max: 4, onnotice: () => {} });
+  const sql = postgres(DATABASE_URL, { max: 4, onnotice: () => {} });
+  const unsafe = sql.unsafe.bind(sql);
+  // deno-lint-ignore no-explicit-any
+  (sql as any).unsafe = (query: string, args?: any[], options: Record<string, unknown> = {}) =>
+    args && args.length ? unsafe(query, args, { prepare: true, ...options }) : unsafe(query, args, options);
+  return sql;
 }
 
 /** Drops a test's schema (and everything in it). */

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { App, Beat, ConfigError, every } from "../mod.ts";
 import type { App as AppType } from "../mod.ts";
-import { dbClient, DATABASE_URL, disposeApp, eventually, testApp } from "./_helpers.ts";
+import { dbClient, DATABASE_URL, disposeApp, eventually, testApp, needsServer } from "./_helpers.ts";
 
 /** Jobs sent by schedule `name`, from the tick records and the queue. */
 async function ticksOf(app: AppType, name: string): Promise<{ fire_at: Date; job_id: string }[]> {
@@ -181,7 +181,7 @@ test("after a gap, the missed-tick policy decides: skip sends none of it, once o
   }
 });
 
-test("only one of several beats leads, and stopping the leader hands over at once", async () => {
+test("only one of several beats leads, and stopping the leader hands over at once", needsServer("advisory locks that separate sessions"), async () => {
   const app = testApp("beat_lead");
   const apps = [app, ...[1, 2].map(() => new App({ databaseUrl: DATABASE_URL, schema: app.config.schema, logLevel: "silent" }))];
   const beats = apps.map((a) => new Beat(a, { checkIntervalMs: 100 }));
@@ -198,7 +198,7 @@ test("only one of several beats leads, and stopping the leader hands over at onc
   }
 });
 
-test("a leader whose connection is killed loses the lead or wins it back: never two leaders, no tick twice", async () => {
+test("a leader whose connection is killed loses the lead or wins it back: never two leaders, no tick twice", needsServer("killing a backend, and advisory locks that separate sessions"), async () => {
   const app = testApp("beat_conn");
   const other = new App({ name: "beat_conn_other", databaseUrl: DATABASE_URL, schema: app.config.schema, logLevel: "silent" });
   const beats = [new Beat(app, { checkIntervalMs: 100 }), new Beat(other, { checkIntervalMs: 100 })];

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { type CliProcess, dbClient, dropSchema, producerApp, runCli, uniqueSchema } from "./_helpers.ts";
+import { type CliProcess, dbClient, dropSchema, producerApp, runCli, uniqueSchema, needsServer } from "./_helpers.ts";
 
 const BEAT_TASKS = fileURLToPath(new URL("./fixtures/beat_tasks.ts", import.meta.url));
 
@@ -45,7 +45,7 @@ function assertEverySecondOnce(ticks: number[]): void {
   }
 }
 
-test("three beat processes for 10 s send each tick of a one-second schedule exactly once", async () => {
+test("three beat processes for 10 s send each tick of a one-second schedule exactly once", needsServer("advisory locks that separate sessions (one leader)"), async () => {
   const schema = uniqueSchema("beat3");
   const app = await producerApp(schema);
   const beats: CliProcess[] = [];
@@ -68,7 +68,7 @@ test("three beat processes for 10 s send each tick of a one-second schedule exac
   }
 });
 
-test("SIGKILL of the leading beat: a standby takes over, no tick is sent twice, and the gap is caught up (missed: all)", async () => {
+test("SIGKILL of the leading beat: a standby takes over, no tick is sent twice, and the gap is caught up (missed: all)", needsServer("advisory locks that separate sessions (one leader)"), async () => {
   const schema = uniqueSchema("beatkill");
   const app = await producerApp(schema);
   const beats: CliProcess[] = [];
@@ -100,7 +100,7 @@ test("SIGKILL of the leading beat: a standby takes over, no tick is sent twice, 
   }
 });
 
-test("tq worker -B: two workers each running beat send and run every tick once", async () => {
+test("tq worker -B: two workers each running beat send and run every tick once", needsServer("advisory locks that separate sessions (one leader)"), async () => {
   const schema = uniqueSchema("beatw");
   const app = await producerApp(schema);
   const workers: CliProcess[] = [];

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { App, ConfigError, InvalidMessage, LamportClock, ResultTimeout, TaskFailed, TaskNotRegistered, Worker } from "../mod.ts";
-import { dbClient, disposeApp, testApp } from "./_helpers.ts";
+import { dbClient, disposeApp, testApp, EMBEDDED } from "./_helpers.ts";
 import { migrations } from "../transports/postgres/_sql.ts";
 
 const TTLS = { resultTtlMs: 60_000, failedTtlMs: 60_000 };
@@ -235,8 +235,9 @@ test("a job sent in a rolled-back transaction never exists; one sent in a commit
     let committed!: Awaited<ReturnType<typeof add.delay>>;
     await sql.begin(async (tx) => {
       committed = await add.applyAsync([2, 2], { sql: tx });
-      // Not visible outside the transaction before commit.
-      assert.equal(await app.asyncResult(committed.id).status(), "PENDING");
+      // Not visible outside the transaction before commit. (The embedded database runs one
+      // transaction at a time, so a read from another connection would wait for this one.)
+      if (!EMBEDDED) assert.equal(await app.asyncResult(committed.id).status(), "PENDING");
     });
     await withWorker(app, async () => {
       assert.equal(await committed.get({ timeout: 10_000 }), 4);

@@ -53,7 +53,7 @@ test("tq dev runs database, worker and beat in one process; tq call and tq inspe
     assert.equal(queues.code, 0, queues.output);
     const [row] = JSON.parse(queues.output);
     assert.equal(row.queue, "default");
-    assert.equal(row.queued, 0);
+    assert.ok(row.queued <= 1, `nothing waits but perhaps the tick just sent (${row.queued})`);
     assert.ok(row.doneLastHour >= 2, `the call and a beat tick were done (${row.doneLastHour})`);
 
     dev.kill("SIGTERM");

@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from "node:util";
 import assert from "node:assert/strict";
 import { type App, type TaskContext, TaskFailed, TimeLimitExceeded, Worker, type WorkerOptions } from "../mod.ts";
 import { retryDelayMs } from "../core/backoff.ts";
-import { dbClient, disposeApp, eventually, testApp } from "./_helpers.ts";
+import { dbClient, disposeApp, eventually, testApp, needsServer } from "./_helpers.ts";
 
 /** Runs `fn` with a started worker, then stops it and drops the app's schema. */
 async function withWorker(app: App, options: WorkerOptions, fn: (worker: Worker) => Promise<void>): Promise<void> {
@@ -106,7 +106,7 @@ test("a retry updates the job row in place: same id, same insertion order, no se
   }).finally(() => sql.end());
 });
 
-test("a countdown job is not claimed early and the idle worker wakes for it without polling", async () => {
+test("a countdown job is not claimed early and the idle worker wakes for it without polling", needsServer("NOTIFY delivered to listeners"), async () => {
   // A poll interval far longer than the test: only the ETA sleep can wake the worker.
   const app = testApp("eta", { pollInterval: 60_000 });
   const sql = dbClient();

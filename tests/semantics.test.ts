@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { InvalidArguments, type TaskContext, TaskFailed, Worker } from "../mod.ts";
-import { dbClient, disposeApp, eventually, testApp } from "./_helpers.ts";
+import { dbClient, disposeApp, eventually, testApp, needsServer } from "./_helpers.ts";
 
 test("a handler sees its context as `this`: id, name, retries, queue, root id and an AbortSignal", async () => {
   const app = testApp("context");
@@ -94,7 +94,7 @@ test("results past their expiry are deleted by the maintenance sweep", async () 
   }
 });
 
-test("a worker survives its database connections being killed and still finishes every job once", async () => {
+test("a worker survives its database connections being killed and still finishes every job once", needsServer("killing backends"), async () => {
   const app = testApp("resilience", { name: `resilience_${crypto.randomUUID().slice(0, 6)}`, pollInterval: 100 });
   const runs = new Map<number, number>();
   const count = app.task("count", async (i: number) => {

@@ -35,6 +35,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create({ dataDir, ...(await assetProvider?.()) });
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: options.port ?? 0, maxConnections: MAX_CONNECTIONS });
+  keepExchangesWhole(server, db);
   try {
     await server.start();
   } catch (error) {
@@ -52,6 +53,83 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
       await server.stop();
       await db.close();
     },
+  };
+}
+
+/** Messages that open or continue an extended-protocol exchange, which only Sync ends. */
+const EXCHANGE_MESSAGES = new Set(["P", "B", "D", "E", "C", "H"].map((c) => c.charCodeAt(0)));
+const SYNC = "S".charCodeAt(0);
+
+interface QueuedMessage {
+  handlerId: number;
+  message: Uint8Array;
+  onData(chunk: Uint8Array): void;
+  resolve(bytes: number): void;
+  reject(error: unknown): void;
+}
+
+/** The parts of pglite-socket's query queue this relies on (0.2.17). */
+interface QueryQueue {
+  queue: QueuedMessage[];
+  processing: boolean;
+  lastHandlerId: number | null;
+  processQueue(): Promise<void>;
+  clearQueueForHandler(handlerId: number): void;
+}
+
+/**
+ * Replaces pglite-socket's queue loop. Its loop runs the clients' messages
+ * one at a time in arrival order and keeps only transactions together, so
+ * between one client's Bind and Execute another client's Bind could replace
+ * the session's unnamed portal ("portal "" does not exist": 25 of 10,000
+ * jobs failed with 4 workers). Here a client's extended-protocol exchange,
+ * Parse to Sync, runs with no other client's message in between, as does a
+ * transaction; and a failed message no longer leaves the loop stuck.
+ */
+function keepExchangesWhole(server: PGLiteSocketServer, db: PGlite): void {
+  const queue = (server as unknown as { queryQueue: QueryQueue }).queryQueue;
+  if (typeof queue?.processQueue !== "function" || !Array.isArray(queue.queue)) {
+    throw new Error("The embedded database's socket server is not the version tq was built for (@electric-sql/pglite-socket 0.2.17).");
+  }
+  /** The client whose exchange is open: it sent Parse..Execute and no Sync yet. */
+  let exchangeOwner: number | null = null;
+  const clearForHandler = queue.clearQueueForHandler.bind(queue);
+  queue.clearQueueForHandler = (handlerId: number) => {
+    if (exchangeOwner === handlerId) exchangeOwner = null;
+    clearForHandler(handlerId);
+  };
+  queue.processQueue = async () => {
+    if (queue.processing) return;
+    queue.processing = true;
+    try {
+      while (queue.queue.length) {
+        const owner = exchangeOwner ?? (db.isInTransaction() ? queue.lastHandlerId : null);
+        const index = owner === null ? 0 : queue.queue.findIndex((item) => item.handlerId === owner);
+        if (index < 0) break; // the owner's next message has not arrived yet
+        const [item] = queue.queue.splice(index, 1);
+        let bytes = 0;
+        try {
+          await db.runExclusive(() =>
+            db.execProtocolRawStream(item.message, {
+              onRawData: (chunk: Uint8Array) => {
+                bytes += chunk.length;
+                item.onData(chunk);
+              },
+            })
+          );
+        } catch (error) {
+          item.reject(error);
+          continue;
+        }
+        queue.lastHandlerId = item.handlerId;
+        const type = item.message[0];
+        if (type === SYNC) exchangeOwner = null;
+        else if (EXCHANGE_MESSAGES.has(type)) exchangeOwner = item.handlerId;
+        item.resolve(bytes);
+      }
+    } finally {
+      queue.processing = false;
+    }
   };
 }
 

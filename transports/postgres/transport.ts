@@ -139,8 +139,12 @@ export class PostgresTransport implements Transport {
     return rows;
   }
 
-  migrate(): Promise<number> {
-    return this.#guard(() => runMigrations(this.#sql, this.#rendered, this.#options.schema));
+  async migrate(): Promise<number> {
+    const applied = await this.#guard(() => runMigrations(this.#sql, this.#rendered, this.#options.schema));
+    // Done: the first statement need not migrate again (and must not on the
+    // embedded database when it runs inside a caller's open transaction).
+    this.#ready ??= Promise.resolve();
+    return applied;
   }
 
   async jobInsertMany(encodedMessages: string[], options: InsertOptions = {}): Promise<string[]> {
