@@ -4,7 +4,13 @@
 # (PGlite, scripts/embedded_db.ts) started for the run: only Node.js and npm
 # are needed then, it is slower, and the tests that need a real server (they
 # say why) are skipped. CI sets TQ_TEST_DATABASE_URL to the real server.
+# `bash scripts/test.sh bun` or `... deno` runs one runtime only.
 set -euo pipefail
+only="${1:-}"
+if [[ -n "$only" && "$only" != bun && "$only" != deno ]]; then
+  echo "usage: scripts/test.sh [bun|deno]" >&2
+  exit 2
+fi
 cd "$(dirname "$0")/.."
 bin=node_modules/.bin
 
@@ -25,7 +31,11 @@ if [[ -z "${TQ_TEST_DATABASE_URL:-}" ]]; then
   echo "TQ_TEST_DATABASE_URL is not set: testing on an embedded database at $TQ_TEST_DATABASE_URL"
 fi
 
-echo "== bun test =="
-"$bin/bun" test --timeout 120000 tests/
-echo "== deno test =="
-"$bin/deno" test -A tests/
+if [[ "$only" != deno ]]; then
+  echo "== bun test =="
+  "$bin/bun" test --timeout 120000 tests/
+fi
+if [[ "$only" != bun ]]; then
+  echo "== deno test =="
+  "$bin/deno" test -A tests/
+fi
