@@ -6,19 +6,12 @@
  * "tq" through the user's import map instead.
  */
 import * as tq from "../mod.ts";
+import { provideModule } from "../core/runtime.ts";
 
-// deno-lint-ignore no-explicit-any
-const Bun = (globalThis as any).Bun;
-let registered = false;
+let provided = false;
 
 export function provideSelfAsTq(): void {
-  if (registered || !Bun?.plugin) return;
-  registered = true;
-  Bun.plugin({
-    name: "tq-self",
-    // deno-lint-ignore no-explicit-any
-    setup(build: any) {
-      build.module("tq", () => ({ exports: { ...tq }, loader: "object" }));
-    },
-  });
+  if (provided) return;
+  provided = true;
+  provideModule("tq", { ...tq });
 }

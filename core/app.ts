@@ -143,6 +143,12 @@ export class App implements TaskSender {
     return this.#transport;
   }
 
+  /** The transport once the init hooks ran: what Control, Inspect and Schedules work through. */
+  readonly #readyTransport = async (): Promise<Transport> => {
+    await this.ready();
+    return this.transport;
+  };
+
   /** Runs the init hooks once; every broker operation awaits this first. */
   ready(): Promise<void> {
     this.#initialized ??= (async () => {
@@ -159,10 +165,7 @@ export class App implements TaskSender {
   /** Revokes tasks and changes rate limits across the running workers. */
   get control(): Control {
     this.#control ??= new Control(
-      async () => {
-        await this.ready();
-        return this.transport;
-      },
+      this.#readyTransport,
       () => this.config.resultTtlMs,
       (command, args, options) => this.inspect.broadcast(command, args, options),
     );
@@ -171,10 +174,7 @@ export class App implements TaskSender {
 
   /** Beat schedules stored in the database: add, list, remove, enable, disable at run time. */
   get schedules(): Schedules {
-    this.#schedules ??= new Schedules(async () => {
-      await this.ready();
-      return this.transport;
-    });
+    this.#schedules ??= new Schedules(this.#readyTransport);
     return this.#schedules;
   }
 
@@ -218,10 +218,7 @@ export class App implements TaskSender {
 
   /** Reads what the system is doing: queues, workers, jobs, and broadcasts to live workers. */
   get inspect(): Inspect {
-    this.#inspect ??= new Inspect(async () => {
-      await this.ready();
-      return this.transport;
-    }, () => this.workerStaleMs);
+    this.#inspect ??= new Inspect(this.#readyTransport, () => this.workerStaleMs);
     return this.#inspect;
   }
 

@@ -80,7 +80,6 @@ export interface Config {
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"];
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/;
-const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 /** Every known option with the TQ_* variable that sets it. */
 export const ENV_VARIABLES: Record<string, keyof AppOptions> = {
@@ -154,7 +153,7 @@ export function resolveConfig(options: AppOptions): Config {
     throw new ConfigError(`Option "schema" must be a lower-case SQL identifier (letters, digits, _; at most 48), got ${JSON.stringify(schema)}.`);
   }
   const defaultQueue = options.defaultQueue ?? D.DEFAULT_QUEUE;
-  if (typeof defaultQueue !== "string" || !QUEUE_NAME.test(defaultQueue)) {
+  if (typeof defaultQueue !== "string" || !D.QUEUE_NAME.test(defaultQueue)) {
     throw new ConfigError(`Option "defaultQueue" must be 1-100 characters of letters, digits and _.:-, got ${JSON.stringify(defaultQueue)}.`);
   }
   const databaseUrl = options.databaseUrl ?? D.DEFAULT_DATABASE_URL;

@@ -66,3 +66,6 @@ export const DEFAULT_RETRY_BACKOFF_MAX_MS = 10 * 60 * 1000;
 
 /** Failed jobs (with their message and errors, for `tq retry`) are kept a week: long enough to notice and act. */
 export const DEFAULT_FAILED_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** A queue name: 1-100 letters, digits or _.:- (the message schema says the same). */
+export const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;

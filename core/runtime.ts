@@ -131,3 +131,20 @@ export function collectGarbage(): void {
   g.Bun?.gc?.(true);
   (g.gc as (() => void) | undefined)?.();
 }
+
+/**
+ * Makes `import ... from specifier` in modules loaded from now on resolve
+ * to `exports`, on Bun (a runtime plugin); elsewhere does nothing and
+ * returns false (Deno resolves through the user's import map).
+ */
+export function provideModule(specifier: string, exports: Record<string, unknown>): boolean {
+  const bun = g.Bun as { plugin?: (plugin: unknown) => void } | undefined;
+  if (!bun?.plugin) return false;
+  bun.plugin({
+    name: `provide:${specifier}`,
+    setup(build: { module(specifier: string, load: () => { exports: Record<string, unknown>; loader: string }): void }) {
+      build.module(specifier, () => ({ exports, loader: "object" }));
+    },
+  });
+  return true;
+}

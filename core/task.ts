@@ -6,6 +6,7 @@
 import { ajv, describeErrors } from "./_ajv.ts";
 import type { BackoffKind } from "./backoff.ts";
 import type { TaskContext } from "./context.ts";
+import { QUEUE_NAME } from "./defaults.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError, type ErrorInfo, InvalidArguments } from "./errors.ts";
 import { parseRate, type Rate } from "./rate.ts";
@@ -108,7 +109,6 @@ export interface TaskSender {
   sendMany<R>(name: string, argsList: unknown[][], options?: SendOptions): Promise<AsyncResult<R>[]>;
 }
 
-const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 /** Checks registration options; throws ConfigError naming the bad one. */
 export function validateTaskOptions(options: TaskOptions): void {

@@ -392,8 +392,6 @@ export interface Transport {
   inspectChildren(id: string): Promise<{ id: string; task: string; state: TaskState }[]>;
   /** Ready jobs of `queue` that would be claimed before job `id`. */
   inspectAhead(queue: string, id: string): Promise<number>;
-  /** A task's cluster-wide rate bucket as last written, or null. */
-  rateBucketGet(task: string): Promise<{ tokens: number; updatedAt: Date; now: Date } | null>;
   /** Deletes the waiting jobs of a queue; returns how many. */
   jobPurge(queue: string): Promise<number>;
   /** Waiting jobs of a queue. */

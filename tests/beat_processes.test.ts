@@ -24,6 +24,28 @@ async function stopAll(processes: CliProcess[]): Promise<void> {
   }
 }
 
+/** Runs `body` on a fresh migrated schema; ends the processes it pushes onto the list and drops the schema. */
+async function onFreshSchema(prefix: string, body: (schema: string, processes: CliProcess[]) => Promise<void>): Promise<void> {
+  const schema = uniqueSchema(prefix);
+  const app = await producerApp(schema);
+  const processes: CliProcess[] = [];
+  try {
+    await body(schema, processes);
+  } finally {
+    await stopAll(processes);
+    await app.close();
+    await dropSchema(schema);
+  }
+}
+
+/** Starts `count` beat processes and waits until each has led or stood by once. */
+async function startBeats(schema: string, count: number, processes: CliProcess[]): Promise<CliProcess[]> {
+  const beats = Array.from({ length: count }, () => startBeat(schema));
+  processes.push(...beats);
+  for (const beat of beats) await beat.waitFor(/beat: (leading|standing by)/);
+  return beats;
+}
+
 /** The tick schedule's records and jobs: fire times in order, and how many jobs the ticks sent. */
 async function tickState(schema: string): Promise<{ ticks: number[]; jobs: number }> {
   const sql = dbClient();
@@ -46,12 +68,8 @@ function assertEverySecondOnce(ticks: number[]): void {
 }
 
 test("three beat processes for 10 s send each tick of a one-second schedule exactly once", needsServer("advisory locks that separate sessions (one leader)"), async () => {
-  const schema = uniqueSchema("beat3");
-  const app = await producerApp(schema);
-  const beats: CliProcess[] = [];
-  try {
-    for (let i = 0; i < 3; i++) beats.push(startBeat(schema));
-    for (const beat of beats) await beat.waitFor(/beat: (leading|standing by)/);
+  await onFreshSchema("beat3", async (schema, processes) => {
+    const beats = await startBeats(schema, 3, processes);
     assert.equal(beats.filter((b) => /beat: leading/.test(b.output())).length, 1, "one leads, two stand by");
     await sleep(10_000);
     for (const beat of beats) beat.kill("SIGTERM");
@@ -61,20 +79,12 @@ test("three beat processes for 10 s send each tick of a one-second schedule exac
     assert.ok(ticks.length >= 9 && ticks.length <= 12, `about 10 ticks in 10 s (${ticks.length})`);
     assertEverySecondOnce(ticks);
     assert.equal(jobs, ticks.length, "one job per tick");
-  } finally {
-    await stopAll(beats);
-    await app.close();
-    await dropSchema(schema);
-  }
+  });
 });
 
 test("SIGKILL of the leading beat: a standby takes over, no tick is sent twice, and the gap is caught up (missed: all)", needsServer("advisory locks that separate sessions (one leader)"), async () => {
-  const schema = uniqueSchema("beatkill");
-  const app = await producerApp(schema);
-  const beats: CliProcess[] = [];
-  try {
-    for (let i = 0; i < 3; i++) beats.push(startBeat(schema));
-    for (const beat of beats) await beat.waitFor(/beat: (leading|standing by)/);
+  await onFreshSchema("beatkill", async (schema, processes) => {
+    const beats = await startBeats(schema, 3, processes);
     await sleep(3_000);
     const leader = beats.find((b) => /beat: leading/.test(b.output()))!;
     leader.kill("SIGKILL");
@@ -93,19 +103,13 @@ test("SIGKILL of the leading beat: a standby takes over, no tick is sent twice, 
     assertEverySecondOnce(ticks);
     assert.equal(jobs, ticks.length, "one job per tick");
     assert.equal(standbys.filter((b) => /beat: leading/.test(b.output())).length, 1, "exactly one standby took over");
-  } finally {
-    await stopAll(beats);
-    await app.close();
-    await dropSchema(schema);
-  }
+  });
 });
 
 test("tq worker -B: two workers each running beat send and run every tick once", needsServer("advisory locks that separate sessions (one leader)"), async () => {
-  const schema = uniqueSchema("beatw");
-  const app = await producerApp(schema);
-  const workers: CliProcess[] = [];
-  try {
-    for (let i = 0; i < 2; i++) workers.push(runCli(["worker", "-A", BEAT_TASKS, "-B", "--log-level", "info"], { TQ_SCHEMA: schema }));
+  await onFreshSchema("beatw", async (schema, processes) => {
+    const workers = [1, 2].map(() => runCli(["worker", "-A", BEAT_TASKS, "-B", "--log-level", "info"], { TQ_SCHEMA: schema }));
+    processes.push(...workers);
     for (const worker of workers) await worker.waitFor(/consuming/);
     await sleep(5_000);
     for (const worker of workers) worker.kill("SIGTERM");
@@ -121,9 +125,5 @@ test("tq worker -B: two workers each running beat send and run every tick once",
     assert.equal(runs.runs, runs.jobs, "no tick's job ran twice");
     assert.equal(runs.jobs + queued, ticks.length, "every tick's job ran or waits in the queue");
     assert.equal(workers.filter((w) => /beat: leading/.test(w.output())).length, 1, "one worker's beat led");
-  } finally {
-    await stopAll(workers);
-    await app.close();
-    await dropSchema(schema);
-  }
+  });
 });

@@ -3,9 +3,10 @@
  * stored schedules: add, list, remove, enable, disable.
  */
 import { type App, at, Beat, type BeatEntry, cron, every, type MissedPolicy, type ScheduleInfo } from "../../mod.ts";
-import { exit, onSignal } from "../../core/runtime.ts";
 import { EXIT, UsageError } from "../errors.ts";
+import { parseJsonFlag } from "../json_flag.ts";
 import { appFromOptions } from "../load_app.ts";
+import { stopOnSignals } from "../stop_signals.ts";
 import { loggerFromFlags } from "../logging.ts";
 import { err, out } from "../output.ts";
 import { type Cell, isoOrDash, printTable } from "../table.ts";
@@ -73,16 +74,7 @@ async function runBeat(flags: BeatFlags): Promise<number> {
   app.configFromObject({ logger });
   // Without -A there is no code to sync: run only what is stored.
   const beat = new Beat(app, { logger, syncCodeSchedules: fromModule });
-  let signals = 0;
-  const stopped = new Promise<void>((resolve) => {
-    const onStop = (signal: string) => () => {
-      if (++signals > 1) exit(EXIT.failure);
-      logger.log("info", `${signal} received: stopping beat`);
-      beat.stop().then(resolve, resolve);
-    };
-    onSignal("SIGTERM", onStop("SIGTERM"));
-    onSignal("SIGINT", onStop("SIGINT"));
-  });
+  const { stopped } = stopOnSignals(logger, () => beat.stop(), "a standby beat takes over within seconds.");
   try {
     await beat.start();
     await stopped;
@@ -110,24 +102,11 @@ function entryFromFlags(flags: BeatFlags): BeatEntry {
   return {
     task: String(flags.task),
     schedule,
-    args: jsonFlag(flags.args, "--args", "array") as unknown[] | undefined,
-    kwargs: jsonFlag(flags.kwargs, "--kwargs", "object") as Record<string, unknown> | undefined,
+    args: flags.args === undefined ? undefined : parseJsonFlag(String(flags.args), "args", "array") as unknown[],
+    kwargs: flags.kwargs === undefined ? undefined : parseJsonFlag(String(flags.kwargs), "kwargs", "object") as Record<string, unknown>,
     options,
     ...(missed !== undefined ? { missed } : {}),
   };
-}
-
-function jsonFlag(value: string | undefined, flag: string, kind: "array" | "object"): unknown {
-  if (value === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(String(value));
-  } catch {
-    throw new UsageError(`${flag} must be JSON (${kind === "array" ? "an array such as '[1, \"a\"]'" : "an object such as '{\"to\": \"ops\"}'"}), got ${value}.`);
-  }
-  const ok = kind === "array" ? Array.isArray(parsed) : typeof parsed === "object" && parsed !== null && !Array.isArray(parsed);
-  if (!ok) throw new UsageError(`${flag} must be a JSON ${kind}, got ${value}.`);
-  return parsed;
 }
 
 /** Every stored schedule with its last and next run (`tq beat list`, `tq inspect schedules`). */

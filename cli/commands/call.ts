@@ -3,6 +3,7 @@ import { type App, TaskFailed } from "../../mod.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { unknownTask } from "../../core/registry.ts";
 import { EXIT, UsageError } from "../errors.ts";
+import { parseJsonFlag } from "../json_flag.ts";
 import { appFromOptions } from "../load_app.ts";
 import { err, out } from "../output.ts";
 
@@ -29,18 +30,6 @@ function parseArg(raw: unknown): unknown {
   }
 }
 
-function parseJson(text: string, flag: string, kind: "array" | "object"): unknown {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`--${flag} must be JSON: ${(error as Error).message}.`);
-  }
-  const ok = kind === "array" ? Array.isArray(value) : typeof value === "object" && value !== null && !Array.isArray(value);
-  if (!ok) throw new UsageError(`--${flag} must be a JSON ${kind}, got ${text}.`);
-  return value;
-}
-
 /** Refuses a name no live worker (or the -A module) knows, suggesting close names. */
 async function checkTaskName(app: App, name: string, fromModule: boolean): Promise<void> {
   if (fromModule) {
@@ -57,8 +46,8 @@ async function checkTaskName(app: App, name: string, fromModule: boolean): Promi
 }
 
 export async function callCommand(name: string, rawArgs: unknown[], flags: CallFlags): Promise<number> {
-  const args = flags.args ? parseJson(flags.args, "args", "array") as unknown[] : rawArgs.map(parseArg);
-  const kwargs = flags.kwargs ? parseJson(flags.kwargs, "kwargs", "object") as Record<string, unknown> : undefined;
+  const args = flags.args ? parseJsonFlag(flags.args, "args", "array") as unknown[] : rawArgs.map(parseArg);
+  const kwargs = flags.kwargs ? parseJsonFlag(flags.kwargs, "kwargs", "object") as Record<string, unknown> : undefined;
   const priority = flags.priority === undefined ? undefined : Number(flags.priority);
   const timeout = flags.timeout === undefined ? undefined : parseDuration(String(flags.timeout));
   if (flags.timeout !== undefined && timeout === undefined) throw new UsageError(`--timeout must be a duration such as 10s, got "${flags.timeout}".`);

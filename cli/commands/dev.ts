@@ -8,12 +8,12 @@ import process from "node:process";
 import { resolve } from "node:path";
 import { Beat, Worker } from "../../mod.ts";
 import { embeddedTimings } from "../../core/app.ts";
-import { exit, onSignal } from "../../core/runtime.ts";
 import { runningServer } from "../../transports/embedded/discovery.ts";
 import { startEmbedded } from "../../transports/embedded/server.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { loadApp } from "../load_app.ts";
 import { loggerFromFlags } from "../logging.ts";
+import { stopOnSignals } from "../stop_signals.ts";
 
 export interface DevFlags {
   app?: string;
@@ -40,21 +40,12 @@ export async function devCommand(flags: DevFlags): Promise<number> {
   const server = await startEmbedded({ dir, port });
   app.configFromObject({ databaseUrl: server.url, logger, ...embeddedTimings({}) });
   const queues = flags.queues?.split(",").map((q) => q.trim()).filter(Boolean);
-  let requestStop = () => {};
-  const worker = new Worker(app, { queues, concurrency, logger, appModule: resolve(flags.app), onShutdownRequest: () => requestStop() });
+  let requestStop = (_reason: string) => {};
+  const worker = new Worker(app, { queues, concurrency, logger, appModule: resolve(flags.app), onShutdownRequest: () => requestStop("tq control shutdown") });
   const beat = new Beat(app, { logger });
-
-  let signals = 0;
-  const stopped = new Promise<void>((done) => {
-    const onStop = (why: string) => () => {
-      if (++signals > 1) exit(EXIT.failure);
-      logger.log("info", `${why}: stopping (send it again to exit at once)`);
-      Promise.all([beat.stop(), worker.stop()]).then(() => done(), () => done());
-    };
-    onSignal("SIGTERM", onStop("SIGTERM received"));
-    onSignal("SIGINT", onStop("SIGINT received"));
-    requestStop = onStop("tq control shutdown");
-  });
+  const signals = stopOnSignals(logger, () => Promise.all([beat.stop(), worker.stop()]), "running jobs run again when tq dev starts next.");
+  requestStop = signals.request;
+  const { stopped } = signals;
   try {
     await beat.start();
     await worker.start();

@@ -2,12 +2,11 @@
 import { Beat, Worker } from "../../mod.ts";
 import type { PoolKind } from "../../mod.ts";
 import { resolve } from "node:path";
-import { exit, onSignal } from "../../core/runtime.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { loadApp } from "../load_app.ts";
 import { loggerFromFlags } from "../logging.ts";
-import { err } from "../output.ts";
+import { stopOnSignals } from "../stop_signals.ts";
 
 export interface WorkerFlags {
   app?: string;
@@ -42,7 +41,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
 
   const app = await loadApp(flags.app);
   app.configFromObject({ logger });
-  let requestStop = () => {};
+  let requestStop = (_reason: string) => {};
   const worker = new Worker(app, {
     queues,
     concurrency,
@@ -52,26 +51,13 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
     appModule: resolve(flags.app),
     events: flags.events ? true : undefined,
     // `tq control shutdown` stops this process as SIGTERM would.
-    onShutdownRequest: () => requestStop(),
+    onShutdownRequest: () => requestStop("tq control shutdown"),
   });
   // -B: beat runs in this process too, with the same guarantees as `tq beat`.
   const beat = flags.beat ? new Beat(app, { logger }) : undefined;
-
-  let signals = 0;
-  const stopped = new Promise<void>((resolve) => {
-    const onStop = (signal: string) => () => {
-      signals++;
-      if (signals > 1) {
-        err(`tq: second ${signal}: exiting now; running jobs run again when their leases expire.`);
-        exit(EXIT.failure);
-      }
-      logger.log("info", `${signal} received: finishing running tasks (send it again to exit at once)`);
-      Promise.all([beat?.stop(), worker.stop({ graceMs })]).then(() => resolve(), () => resolve());
-    };
-    onSignal("SIGTERM", onStop("SIGTERM"));
-    onSignal("SIGINT", onStop("SIGINT"));
-    requestStop = onStop("tq control shutdown");
-  });
+  const signals = stopOnSignals(logger, () => Promise.all([beat?.stop(), worker.stop({ graceMs })]), "running jobs run again when their leases expire.");
+  requestStop = signals.request;
+  const { stopped } = signals;
   await beat?.start();
   await worker.start();
   await stopped;

@@ -122,3 +122,9 @@ export function decide(job: ClaimedJob, message: Message, task: AnyTask, result:
     failed: { error, message },
   };
 }
+
+/** The task name a claimed job's message names, before the message is checked. */
+export function taskOf(job: ClaimedJob): string {
+  const task = (job.message as { task?: unknown } | null)?.task;
+  return typeof task === "string" ? task : "(unknown)";
+}

@@ -4,6 +4,7 @@
  * says one is waiting, so none is lost while its notifications are down),
  * runs each once, and stores its reply.
  */
+import { QUEUE_NAME } from "../defaults.ts";
 import type { Logger } from "../logger.ts";
 import type { ControlCommand, Transport } from "../transport.ts";
 
@@ -69,4 +70,28 @@ export class RemoteControl {
       this.logger.log("warn", "Replying to a control command failed", { command: command.command, error: String((error as Error)?.message ?? error) });
     }
   }
+}
+
+/**
+ * `add-consumer` and `cancel-consumer`: change the queues a worker claims
+ * from (the array it claims with, kept until it restarts); `wake` makes it
+ * claim from a new one at once.
+ */
+export function consumerHandlers(queues: string[], wake: () => void): CommandHandlers {
+  return {
+    add_consumer: ({ queue }) => {
+      if (typeof queue !== "string" || !QUEUE_NAME.test(queue)) return { error: `not a queue name: ${JSON.stringify(queue)}` };
+      if (queues.includes(queue)) return { ok: `already consuming ${queue}` };
+      queues.push(queue);
+      wake();
+      return { ok: `now consuming ${queues.join(", ")}` };
+    },
+    cancel_consumer: ({ queue }) => {
+      const index = queues.indexOf(queue as string);
+      if (index < 0) return { error: `not consuming ${JSON.stringify(queue)}` };
+      if (queues.length === 1) return { error: `${queue} is the only queue it consumes; stop the worker instead` };
+      queues.splice(index, 1);
+      return { ok: `now consuming ${queues.join(", ")}` };
+    },
+  };
 }

@@ -24,12 +24,13 @@ import type {
   WorkerStatus,
 } from "../transport.ts";
 import { Batcher } from "./batcher.ts";
-import { decide, type Outcome, prepareJob } from "./executor.ts";
+import { decide, type Outcome, prepareJob, taskOf } from "./executor.ts";
 import { createPool } from "./pool/mod.ts";
 import type { HandlerPool, PoolKind } from "./pool/pool.ts";
 import { LazyAbort } from "./lazy_abort.ts";
 import { RateGates } from "./rate_gate.ts";
-import { type CommandHandlers, RemoteControl } from "./remote_control.ts";
+import { type CommandHandlers, consumerHandlers, RemoteControl } from "./remote_control.ts";
+import { WorkerEvents } from "./worker_events.ts";
 
 export interface WorkerOptions {
   /** Queues to consume; the app's default queue when omitted. */
@@ -71,8 +72,6 @@ export interface WorkerStats {
   retried: number;
 }
 
-const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
-
 /** Shortest wait before claiming again when ready jobs were all locked by other workers. */
 const MIN_REPOLL_MS = 25;
 
@@ -111,7 +110,7 @@ export class Worker {
   #claimFailures = 0;
   /** Time limits set at run time (`tq control time-limit`), overriding task options. */
   #timeLimits = new Map<string, [number | null, number | null]>();
-  readonly #events?: EventSender;
+  readonly #events?: WorkerEvents;
   readonly #control: RemoteControl;
   readonly #onShutdownRequest?: () => void;
   readonly #startedAt = Date.now();
@@ -152,7 +151,7 @@ export class Worker {
     });
     this.#earlyAckTasks = app.registry.all().filter((task) => task.options.acksLate === false).map((task) => task.name);
     if (options.events ?? config.events) {
-      this.#events = new EventSender({ transport: () => this.#transport, clock: app.clock, logger: this.#logger, worker: this.id });
+      this.#events = new WorkerEvents(new EventSender({ transport: () => this.#transport, clock: app.clock, logger: this.#logger, worker: this.id }), app.clock);
     }
     this.#control = new RemoteControl(this.id, () => this.#transport, this.#commandHandlers(), this.#logger);
     this.#onShutdownRequest = options.onShutdownRequest;
@@ -197,7 +196,7 @@ export class Worker {
     }
     this.#scheduleHeartbeat();
     this.#scheduleMaintenance(0);
-    this.#events?.send("worker-online", { data: this.#eventInfo() });
+    this.#events?.worker("worker-online", this.#eventInfo());
     this.#logger.log("info", `Worker ${this.id} consuming ${this.queues.join(", ")}`, {
       worker: this.id,
       queues: this.queues,
@@ -271,20 +270,7 @@ export class Worker {
         setTimeout(() => (this.#onShutdownRequest ? this.#onShutdownRequest() : void this.stop()), 0);
         return { ok: "shutting down" };
       },
-      add_consumer: ({ queue }) => {
-        if (typeof queue !== "string" || !QUEUE_NAME.test(queue)) return { error: `not a queue name: ${JSON.stringify(queue)}` };
-        if (this.queues.includes(queue)) return { ok: `already consuming ${queue}` };
-        this.queues.push(queue);
-        this.#wake();
-        return { ok: `now consuming ${this.queues.join(", ")}` };
-      },
-      cancel_consumer: ({ queue }) => {
-        const index = this.queues.indexOf(queue as string);
-        if (index < 0) return { error: `not consuming ${JSON.stringify(queue)}` };
-        if (this.queues.length === 1) return { error: `${queue} is the only queue it consumes; stop the worker instead` };
-        this.queues.splice(index, 1);
-        return { ok: `now consuming ${this.queues.join(", ")}` };
-      },
+      ...consumerHandlers(this.queues, () => this.#wake()),
     };
   }
 
@@ -358,7 +344,7 @@ export class Worker {
         this.#claimFailures = 0;
         this.#adaptWindow(jobs.length === limit);
         this.#buffer.push(...jobs);
-        if (this.#events) for (const job of jobs) this.#sendReceived(job);
+        if (this.#events) for (const job of jobs) this.#events.received(job);
         this.#startBuffered();
         if (jobs.length < limit && !this.#wokenDuringClaim) {
           this.#drained = true;
@@ -438,7 +424,7 @@ export class Worker {
       return;
     }
     const { message, task } = prepared;
-    this.#events?.send("task-started", { taskId: job.id, task: message.task, data: { attempt: job.attempt } });
+    this.#events?.started(job, message.task);
     const controller = new LazyAbort();
     const timers: ReturnType<typeof setTimeout>[] = [];
     let settled = false;
@@ -483,7 +469,7 @@ export class Worker {
   }
 
   #record(job: ClaimedJob, outcome: Outcome, ms: number): void {
-    if (this.#events) this.#sendOutcome(job, outcome, ms);
+    this.#events?.outcome(job, outcome, ms);
     if (outcome.kind === "retry") {
       this.stats.retried++;
       this.#retries.add(outcome.retry);
@@ -497,27 +483,6 @@ export class Worker {
     if (outcome.failed) this.#callOnFailure(outcome.failed.error, outcome.failed.message);
     const error = completion.error && `${completion.error.type}: ${completion.error.message}`;
     this.#logTask(completion.state === "SUCCESS" ? "info" : "warn", job, outcome.task, ms, completion.state, `${completion.state.toLowerCase()} in`, error);
-  }
-
-  /** task-received: the worker holds the job now. Its clock moves past the sender's first. */
-  #sendReceived(job: ClaimedJob): void {
-    const message = job.message as { clock?: unknown; task?: unknown } | null;
-    if (typeof message?.clock === "number") this.#app.clock.adjust(message.clock);
-    this.#events!.send("task-received", { taskId: job.id, task: taskOf(job), data: { attempt: job.attempt } });
-  }
-
-  #sendOutcome(job: ClaimedJob, outcome: Outcome, ms: number): void {
-    const runtimeMs = Math.round(ms * 100) / 100;
-    if (outcome.kind === "retry") {
-      const data = { attempt: job.attempt, delayMs: outcome.retry.delayMs, error: `${outcome.error.type}: ${outcome.error.message}` };
-      this.#events!.send("task-retried", { taskId: job.id, task: outcome.task, data });
-      return;
-    }
-    const { completion } = outcome;
-    const type = completion.state === "SUCCESS" ? "task-succeeded" : completion.state === "REVOKED" ? "task-revoked" : "task-failed";
-    const data: Record<string, unknown> = { attempt: job.attempt, runtimeMs };
-    if (completion.error) data.error = `${completion.error.type}: ${completion.error.message}`;
-    this.#events!.send(type, { taskId: job.id, task: outcome.task, data });
   }
 
   /** One line per task; built only when the logger writes it (this runs once per job). */
@@ -544,7 +509,7 @@ export class Worker {
     this.#heartbeatTimer = setTimeout(async () => {
       try {
         this.#onHeartbeat(await this.#transport.workerHeartbeat(this.#info, this.#app.config.leaseMs, this.#heldJobIds(), this.#status()));
-        this.#events?.send("worker-heartbeat", { data: { running: this.#running.size, ...this.stats } });
+        this.#events?.worker("worker-heartbeat", { running: this.#running.size, ...this.stats });
       } catch (error) {
         this.#logger.log("warn", "Heartbeat failed; leases may expire if this goes on", { error: String((error as Error)?.message ?? error) });
       }
@@ -611,7 +576,7 @@ export class Worker {
     const left = (await this.#completions.drain(drainMs)) + (await this.#retries.drain(drainMs));
     if (left) this.#logger.log("error", "Some outcomes could not be written; those jobs run again when their lease expires", { left });
     clearTimeout(this.#heartbeatTimer);
-    this.#events?.send("worker-offline", { data: { ...this.stats } });
+    this.#events?.worker("worker-offline", { ...this.stats });
     await this.#events?.drain(drainMs);
     try {
       await this.#transport.workerRemove(this.id);
@@ -620,12 +585,6 @@ export class Worker {
     }
     this.#logger.log("info", `Worker ${this.id} stopped`, { ...this.stats });
   }
-}
-
-/** The task name a claimed job's message names, before the message is checked. */
-function taskOf(job: ClaimedJob): string {
-  const task = (job.message as { task?: unknown } | null)?.task;
-  return typeof task === "string" ? task : "(unknown)";
 }
 
 function revokedOutcome(job: ClaimedJob, task: string, message: string): Outcome {

@@ -38,6 +38,7 @@ import type {
 import type { QueryName } from "./_sql.ts";
 import { renderSql, type RenderedSql } from "./_render.ts";
 import { BeatLock } from "./beat_lock.ts";
+import { jobDetailFromRow, jobSummaryFromRow, queueSummaryFromRow, scheduleFromRow, workerFromRow } from "./rows.ts";
 import { translateError } from "./errors.ts";
 import { runMigrations } from "./migrate.ts";
 
@@ -259,27 +260,9 @@ export class PostgresTransport implements Transport {
   }
 
   async workerList(staleMs: number): Promise<WorkerRecord[]> {
-    const rows = await this.#run("workerList", [staleMs]);
-    return rows.map((r: Row) => ({
-      id: r.id,
-      app: r.app,
-      host: r.host,
-      pid: r.pid,
-      queues: r.queues,
-      concurrency: r.concurrency,
-      tasks: r.tasks,
-      startedAt: r.started_at,
-      heartbeatAt: r.heartbeat_at,
-      alive: r.alive,
-      pool: r.pool ?? undefined,
-      prefetch: r.prefetch ?? undefined,
-      running: r.running,
-      succeeded: r.succeeded,
-      failed: r.failed,
-      retried: r.retried,
-      events: r.events,
-    }));
+    return (await this.#run("workerList", [staleMs])).map(workerFromRow);
   }
+
 
   async resultGetMany(ids: string[]): Promise<ResultRecord[]> {
     const rows = await this.#run("resultGetMany", [ids]);
@@ -391,38 +374,14 @@ export class PostgresTransport implements Transport {
   }
 
   async inspectQueues(staleMs: number): Promise<QueueSummary[]> {
-    const rows = await this.#run("inspectQueues", [staleMs]);
-    return rows.map((r: Row) => ({
-      queue: r.queue,
-      queued: r.queued,
-      scheduled: r.scheduled,
-      running: r.running,
-      failed: r.failed,
-      doneLastMinute: r.done_last_minute,
-      doneLastHour: r.done_last_hour,
-      oldestMs: r.oldest_ms ?? null,
-      consumers: r.consumers,
-    }));
+    return (await this.#run("inspectQueues", [staleMs])).map(queueSummaryFromRow);
   }
 
+
   async inspectJobs(kind: "active" | "scheduled", limit: number, task?: string): Promise<JobSummary[]> {
-    const rows = await this.#run("inspectJobs", [kind, limit, task ?? null]);
-    return rows.map((r: Row) => ({
-      id: r.id,
-      task: r.task,
-      queue: r.queue,
-      priority: r.priority,
-      state: r.state,
-      attempt: r.attempt,
-      retries: r.retries ?? 0,
-      worker: r.worker,
-      runAt: r.run_at,
-      startedAt: r.started_at,
-      createdAt: r.created_at,
-      leaseUntil: r.lease_until,
-      args: r.args ?? [],
-    }));
+    return (await this.#run("inspectJobs", [kind, limit, task ?? null])).map(jobSummaryFromRow);
   }
+
 
   async inspectFailed(limit: number, task?: string): Promise<FailedSummary[]> {
     const rows = await this.#run("inspectFailed", [task ?? null, limit]);
@@ -438,50 +397,10 @@ export class PostgresTransport implements Transport {
   }
 
   async inspectJob(id: string): Promise<JobDetail> {
-    const [r] = await this.#run("inspectJob", [id]);
-    return {
-      now: r.db_now,
-      job: r.has_job
-        ? {
-          queue: r.job_queue,
-          priority: r.priority,
-          state: r.job_state,
-          attempt: r.job_attempt,
-          maxAttempts: r.max_attempts,
-          worker: r.job_worker,
-          runAt: r.run_at,
-          startedAt: r.job_started_at,
-          createdAt: r.job_created_at,
-          leaseUntil: r.lease_until,
-          expiresAt: r.expires_at,
-          revoke: r.revoke,
-          errors: r.job_errors ?? [],
-          meta: r.job_meta,
-          message: r.job_message,
-        }
-        : null,
-      result: r.has_result
-        ? {
-          task: r.result_task,
-          state: r.result_state,
-          value: r.value,
-          error: r.error,
-          meta: r.result_meta,
-          attempts: r.result_attempts,
-          worker: r.result_worker,
-          finishedAt: r.finished_at,
-          expiresAt: r.result_expires_at,
-          errors: r.result_errors ?? [],
-          message: r.result_message,
-          queue: r.result_queue,
-          parentId: r.result_parent_id,
-          rootId: r.result_root_id,
-          sentAt: r.sent_at,
-          startedAt: r.result_started_at,
-        }
-        : null,
-    };
+    const [row] = await this.#run("inspectJob", [id]);
+    return jobDetailFromRow(row);
   }
+
 
   async inspectChildren(id: string): Promise<{ id: string; task: string; state: TaskState }[]> {
     return await this.#run("inspectChildren", [id]);
@@ -492,10 +411,6 @@ export class PostgresTransport implements Transport {
     return row.ahead;
   }
 
-  async rateBucketGet(task: string): Promise<{ tokens: number; updatedAt: Date; now: Date } | null> {
-    const [row] = await this.#run("rateBucketGet", [task]);
-    return row ? { tokens: row.tokens, updatedAt: row.updated_at, now: row.db_now } : null;
-  }
 
   async jobPurge(queue: string): Promise<number> {
     const [row] = await this.#run("jobPurge", [queue]);
@@ -539,9 +454,8 @@ export class PostgresTransport implements Transport {
   }
 
   async scheduleList(): Promise<{ now: Date; schedules: ScheduleRecord[] }> {
-    const rows = await this.#run("scheduleList", []);
-    const now = rows[0]?.db_now ?? (await this.#run("serverNow", []))[0].now;
-    return { now, schedules: rows.map(scheduleFromRow) };
+    const rows: Row[] = await this.#run("scheduleList", []);
+    return { now: rows[0].db_now, schedules: rows.filter((r) => r.name !== null).map(scheduleFromRow) };
   }
 
   async scheduleAdd(d: ScheduleDefinition, replace: boolean): Promise<"added" | "replaced" | "exists" | "code"> {
@@ -627,25 +541,4 @@ export class PostgresTransport implements Transport {
  */
 function keepFetchedTypes(sql: Sql): void {
   if (sql.options?.fetch_types) sql.options.fetch_types = false;
-}
-
-function scheduleFromRow(r: Row): ScheduleRecord {
-  return {
-    name: r.name,
-    task: r.task,
-    kind: r.kind,
-    spec: r.spec,
-    tz: r.tz,
-    args: r.args,
-    kwargs: r.kwargs,
-    options: r.options,
-    missed: r.missed,
-    enabled: r.enabled,
-    source: r.source,
-    lastFireAt: r.last_fire_at,
-    lastSentAt: r.last_sent_at,
-    lastJobId: r.last_job_id,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
 }
