@@ -11,7 +11,21 @@
  * ```
  * @module
  */
-export { App, isApp } from "./core/app.ts";
+import { App as CoreApp } from "./core/app.ts";
+import type { AppOptions } from "./core/config.ts";
+import { postgresBackend } from "./transports/mod.ts";
+
+/**
+ * A tq app: its tasks, its configuration and, lazily, its connection to
+ * PostgreSQL (the server at `databaseUrl`, or the embedded database `tq dev`
+ * serves for this directory). Constructing one connects to nothing.
+ */
+export class App extends CoreApp {
+  constructor(options: AppOptions = {}) {
+    super(options, postgresBackend);
+  }
+}
+export { isApp } from "./core/app.ts";
 export type { AppConf } from "./core/app.ts";
 export { Beat } from "./core/beat/beat.ts";
 export type { BeatOptions } from "./core/beat/beat.ts";

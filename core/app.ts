@@ -3,9 +3,7 @@
  * connection. Constructing one is cheap and connects to nothing; several
  * apps with different config and tasks coexist in one process.
  */
-import process from "node:process";
-import { runningServer } from "../transports/embedded/discovery.ts";
-import { createTransport } from "../transports/mod.ts";
+import type { Backend } from "./backend.ts";
 import { LamportClock } from "./clock.ts";
 import type { BeatEntry } from "./beat/entry.ts";
 import { Schedules } from "./beat/schedules.ts";
@@ -23,26 +21,6 @@ import { env } from "./runtime.ts";
 import { buildMessage, insertTiming } from "./sending.ts";
 import { type SendOptions, Task, type TaskHandler, type TaskOptions, type TaskSender } from "./task.ts";
 import type { Transport } from "./transport.ts";
-
-/**
- * Timings for the embedded database, which delivers no notifications: poll
- * for jobs and results every 250 ms, and heartbeat every second, since the
- * heartbeat is then how a worker learns of control commands.
- */
-export function embeddedTimings(options: AppOptions): Pick<AppOptions, "pollInterval" | "heartbeat"> {
-  return { pollInterval: options.pollInterval ?? 250, heartbeat: options.heartbeat ?? 1_000 };
-}
-
-/**
- * With no database configured, the embedded one that `tq dev` serves for
- * this directory, if it runs; otherwise the default server URL applies.
- */
-function withEmbeddedDefault(options: AppOptions): AppOptions {
-  if (options.databaseUrl !== undefined) return options;
-  const server = runningServer(process.cwd());
-  if (!server) return options;
-  return { ...options, databaseUrl: server.url, ...embeddedTimings(options) };
-}
 
 /** Marks App instances across copies of the library (a user module and a compiled binary). */
 const APP_BRAND = Symbol.for("tq.App");
@@ -80,10 +58,14 @@ export class App implements TaskSender {
   #events?: EventSender;
   #inspect?: Inspect;
 
-  constructor(options: AppOptions = {}) {
+  readonly #backend: Backend;
+
+  /** `backend`: the storage side; the public `App` (mod.ts) passes PostgreSQL's. */
+  constructor(options: AppOptions, backend: Backend) {
     // Validate now so a bad option fails where it is written; env is read later, on first use.
     resolveConfig(options);
     this.#options = { ...options };
+    this.#backend = backend;
   }
 
   /**
@@ -93,7 +75,7 @@ export class App implements TaskSender {
   get config(): Readonly<Config> {
     if (!this.#config) {
       this.#envOptions ??= optionsFromEnv(env);
-      this.#config = resolveConfig(withEmbeddedDefault({ ...this.#envOptions, ...this.#options }));
+      this.#config = resolveConfig(this.#backend.withDefaults({ ...this.#envOptions, ...this.#options }));
     }
     return this.#config;
   }
@@ -139,7 +121,7 @@ export class App implements TaskSender {
 
   /** The transport, created on first use. */
   get transport(): Transport {
-    this.#transport ??= createTransport(this.config);
+    this.#transport ??= this.#backend.createTransport(this.config);
     return this.#transport;
   }
 

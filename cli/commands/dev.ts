@@ -7,8 +7,7 @@
 import process from "node:process";
 import { resolve } from "node:path";
 import { Beat, Worker } from "../../mod.ts";
-import { embeddedTimings } from "../../core/app.ts";
-import { runningServer } from "../../transports/embedded/discovery.ts";
+import { embeddedTimings, runningServer } from "../../transports/embedded/discovery.ts";
 import { startEmbedded } from "../../transports/embedded/server.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { loadApp } from "../load_app.ts";

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
+import type { AppOptions } from "../../core/config.ts";
 
 export interface ServerRecord {
   url: string;
@@ -38,4 +39,13 @@ export function runningServer(dir: string): ServerRecord | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Timings for the embedded database, which delivers no notifications: poll
+ * for jobs and results every 250 ms, and heartbeat every second, since the
+ * heartbeat is then how a worker learns of control commands.
+ */
+export function embeddedTimings(options: AppOptions): Pick<AppOptions, "pollInterval" | "heartbeat"> {
+  return { pollInterval: options.pollInterval ?? 250, heartbeat: options.heartbeat ?? 1_000 };
 }

@@ -4,7 +4,7 @@
  * or loses its connection frees the lock at once; a standby asking next wins.
  */
 import postgres from "postgres";
-import type { Sql } from "./transport.ts";
+import type { Sql } from "./sql_client.ts";
 
 export class BeatLock {
   #sql?: Sql;

@@ -3,7 +3,7 @@
  * processes starting at once migrate one after another and never twice.
  */
 import type { RenderedSql } from "./_render.ts";
-import type { Sql } from "./transport.ts";
+import type { Sql } from "./sql_client.ts";
 
 /** Applies what is missing; returns how many migrations ran. */
 export async function runMigrations(sql: Sql, rendered: RenderedSql, schema: string): Promise<number> {

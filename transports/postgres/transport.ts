@@ -41,10 +41,8 @@ import { BeatLock } from "./beat_lock.ts";
 import { jobDetailFromRow, jobSummaryFromRow, queueSummaryFromRow, scheduleFromRow, workerFromRow } from "./rows.ts";
 import { translateError } from "./errors.ts";
 import { runMigrations } from "./migrate.ts";
+import type { Sql } from "./sql_client.ts";
 
-/** postgres.js's client type, or a transaction of it. */
-// deno-lint-ignore no-explicit-any
-export type Sql = any;
 
 // deno-lint-ignore no-explicit-any
 type Row = Record<string, any>;
