@@ -49,6 +49,7 @@ export {
   DatabaseError,
   InvalidArguments,
   InvalidMessage,
+  LeaseLost,
   ResultTimeout,
   SoftTimeLimitExceeded,
   TaskFailed,
@@ -57,6 +58,7 @@ export {
   TimeLimitExceeded,
   TqError,
   WorkerLost,
+  WorkerShutdown,
 } from "./core/errors.ts";
 export type { ErrorInfo } from "./core/errors.ts";
 export { createLogger } from "./core/logger.ts";
@@ -91,4 +93,4 @@ export type {
 } from "./core/transport.ts";
 export type { PoolKind } from "./core/worker/pool/pool.ts";
 export { Worker } from "./core/worker/worker.ts";
-export type { WorkerOptions, WorkerStats } from "./core/worker/worker.ts";
+export type { StopReport, WorkerOptions, WorkerStats } from "./core/worker/worker.ts";

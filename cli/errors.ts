@@ -11,6 +11,12 @@ export const EXIT = {
   usage: 2,
   /** The database is unreachable or refused us. */
   database: 3,
+  /**
+   * `tq worker` stopped, but only after handing running jobs back to their
+   * queue (the grace ran out, or a second signal): they run again elsewhere.
+   * 75 is EX_TEMPFAIL, "try again later".
+   */
+  handedBack: 75,
 } as const;
 
 /** A usage problem found by the CLI itself. */

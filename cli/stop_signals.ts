@@ -1,6 +1,8 @@
 /**
  * How long-running commands stop: the first SIGTERM or SIGINT (or a
- * `tq control shutdown`) stops gracefully, a second exits at once.
+ * `tq control shutdown`) stops gracefully; a second cuts the grace short
+ * where the command has one (the worker hands its running jobs back now);
+ * another after that exits at once.
  */
 import type { Logger } from "../mod.ts";
 import { exit, onSignal } from "../core/runtime.ts";
@@ -14,18 +16,30 @@ export interface StopSignals {
   request(reason: string): void;
 }
 
-/** Runs `stop` on the first signal; `what` says what a second one abandons. */
-export function stopOnSignals(logger: Logger, stop: () => Promise<unknown>, what: string): StopSignals {
+export interface Stoppable {
+  /** The graceful stop. */
+  stop(): Promise<unknown>;
+  /** Cuts a graceful stop short (second signal); without it a second signal exits at once. */
+  stopNow?(): Promise<unknown>;
+}
+
+/** Runs `target.stop` on the first signal; `what` says what exiting at once abandons. */
+export function stopOnSignals(logger: Logger, target: Stoppable, what: string): StopSignals {
   let requests = 0;
   let request!: (reason: string) => void;
   const stopped = new Promise<void>((done) => {
     request = (reason) => {
-      if (++requests > 1) {
-        err(`tq: second ${reason}: exiting now; ${what}`);
+      requests++;
+      if (requests === 1) {
+        logger.log("info", `${reason} received: stopping (send it again to stop at once)`);
+        target.stop().then(() => done(), () => done());
+      } else if (requests === 2 && target.stopNow) {
+        logger.log("warn", `Second ${reason}: stopping now, handing running jobs back (send it again to exit at once)`);
+        target.stopNow().then(() => done(), () => done());
+      } else {
+        err(`tq: ${reason} again: exiting now; ${what}`);
         exit(EXIT.failure);
       }
-      logger.log("info", `${reason} received: stopping (send it again to exit at once)`);
-      stop().then(() => done(), () => done());
     };
     onSignal("SIGTERM", () => request("SIGTERM"));
     onSignal("SIGINT", () => request("SIGINT"));

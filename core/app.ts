@@ -193,7 +193,9 @@ export class App implements TaskSender {
     // A unique send may come back with the id of the job that already holds its key.
     const ids = await this.transport.jobInsertMany(encoded, { ...timing, sql: options.sql });
     if (this.config.events) {
-      for (const m of messages) this.events.send("task-sent", { taskId: m.id, task: name, clock: m.clock, data: { queue: m.queue, args: m.args } });
+      // In the caller's transaction when it passed one: a rollback leaves neither job nor event.
+      const sent = messages.map((m) => ({ taskId: m.id, task: name, clock: m.clock, data: { queue: m.queue, args: m.args } }));
+      await this.events.sendIn(options.sql, "task-sent", sent);
     }
     return ids.map((id) => new AsyncResult<R>(id, this.results));
   }
@@ -226,10 +228,16 @@ export class App implements TaskSender {
     return new AsyncResult<R>(id, this.results);
   }
 
-  /** Closes the connections; the app can no longer be used. */
+  /**
+   * Closes the connections; the app can no longer be used. Returns within a
+   * second even when the server went away: events not written within 0.5 s
+   * are dropped (they are hints for monitoring), and the transport cuts
+   * what it cannot close cleanly.
+   */
   async close(): Promise<void> {
-    await this.#events?.drain(5_000);
-    await this.#waiter?.close();
-    await this.#transport?.close();
+    await this.#events?.drain(500);
+    // Together: closing the transport settles a subscription still
+    // connecting, which the waiter's close waits for.
+    await Promise.all([this.#waiter?.close(), this.#transport?.close()]);
   }
 }

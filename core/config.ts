@@ -35,14 +35,20 @@ export interface AppOptions {
   batchSize?: number;
   /** Worker: lease on a claimed job. */
   lease?: Duration;
-  /** Worker: how often leases and the worker row are renewed. */
+  /** Worker: how often leases and the worker row are renewed; unset, a sixth of `lease` (at most 5 s). */
   heartbeat?: Duration;
   /** Worker and results: polling fallback when no notification arrives. */
   pollInterval?: Duration;
   /** Worker: time running tasks get to finish after SIGTERM. */
   shutdownGrace?: Duration;
-  /** Worker: how often expired leases and results are swept. */
+  /** Worker: how often expired leases and results are swept; unset, a sixth of `lease` (at most 5 s). */
   maintenanceInterval?: Duration;
+  /** Beat: how often a standby asks for the lead, and the longest the leader waits between looks at the schedules. */
+  beatCheckInterval?: Duration;
+  /** Beat: how long the lead lasts unless the leader renews it; unset, 5 s or five check intervals if longer. */
+  beatLease?: Duration;
+  /** Beat: longest wait between attempts while the database fails; unset, 5 s or the check interval if longer. */
+  beatMaxBackoff?: Duration;
   /**
    * Send task and worker events (task-sent from producers; received,
    * started, succeeded... from workers; `tq worker -E` turns it on too).
@@ -73,6 +79,9 @@ export interface Config {
   pollIntervalMs: number;
   shutdownGraceMs: number;
   maintenanceMs: number;
+  beatCheckIntervalMs: number;
+  beatLeaseMs: number;
+  beatMaxBackoffMs: number;
   events: boolean;
   logLevel: LogLevel;
   logger?: Logger;
@@ -100,6 +109,9 @@ export const ENV_VARIABLES: Record<string, keyof AppOptions> = {
   TQ_POLL_INTERVAL: "pollInterval",
   TQ_SHUTDOWN_GRACE: "shutdownGrace",
   TQ_MAINTENANCE_INTERVAL: "maintenanceInterval",
+  TQ_BEAT_CHECK_INTERVAL: "beatCheckInterval",
+  TQ_BEAT_LEASE: "beatLease",
+  TQ_BEAT_MAX_BACKOFF: "beatMaxBackoff",
   TQ_EVENTS: "events",
   TQ_LOG_LEVEL: "logLevel",
 };
@@ -168,6 +180,11 @@ export function resolveConfig(options: AppOptions): Config {
   if (typeof migrate !== "boolean") throw new ConfigError(`Option "migrate" must be true or false, got ${JSON.stringify(migrate)}.`);
   const events = options.events ?? false;
   if (typeof events !== "boolean") throw new ConfigError(`Option "events" must be true or false, got ${JSON.stringify(events)}.`);
+  const leaseMs = duration(options, "lease", D.DEFAULT_LEASE_MS);
+  if (leaseMs <= 0) throw new ConfigError(`Option "lease" must be a duration longer than 0, got ${JSON.stringify(options.lease)}.`);
+  // Unset, the heartbeat and the sweep follow the lease, so TQ_LEASE alone is enough for any lease.
+  const fromLease = (parts: number, cap: number) => Math.max(1, Math.min(cap, Math.floor(leaseMs / parts)));
+  const beatCheckIntervalMs = duration(options, "beatCheckInterval", D.DEFAULT_BEAT_CHECK_INTERVAL_MS);
   const config: Config = {
     name: options.name ?? "tq",
     databaseUrl,
@@ -181,20 +198,50 @@ export function resolveConfig(options: AppOptions): Config {
     concurrency: positiveInt(options, "concurrency", D.DEFAULT_CONCURRENCY),
     prefetch: positiveInt(options, "prefetch", D.DEFAULT_PREFETCH, 0),
     batchSize: positiveInt(options, "batchSize", D.DEFAULT_BATCH_SIZE),
-    leaseMs: duration(options, "lease", D.DEFAULT_LEASE_MS),
-    heartbeatMs: duration(options, "heartbeat", D.DEFAULT_HEARTBEAT_MS),
+    leaseMs,
+    heartbeatMs: duration(options, "heartbeat", fromLease(D.HEARTBEATS_PER_LEASE, D.DEFAULT_HEARTBEAT_MS)),
     pollIntervalMs: duration(options, "pollInterval", D.DEFAULT_POLL_INTERVAL_MS),
     shutdownGraceMs: duration(options, "shutdownGrace", D.DEFAULT_SHUTDOWN_GRACE_MS),
-    maintenanceMs: duration(options, "maintenanceInterval", D.DEFAULT_MAINTENANCE_MS),
+    maintenanceMs: duration(options, "maintenanceInterval", fromLease(D.SWEEPS_PER_LEASE, D.DEFAULT_MAINTENANCE_MS)),
+    beatCheckIntervalMs,
+    beatLeaseMs: duration(options, "beatLease", Math.max(D.DEFAULT_BEAT_LEASE_MS, D.BEAT_LEASE_PER_CHECK * beatCheckIntervalMs)),
+    beatMaxBackoffMs: duration(options, "beatMaxBackoff", Math.max(D.DEFAULT_BEAT_MAX_BACKOFF_MS, beatCheckIntervalMs)),
     events,
     logLevel: logLevel as LogLevel,
     logger: options.logger,
   };
-  if (config.heartbeatMs >= config.leaseMs) {
-    throw new ConfigError(`Option "heartbeat" (${config.heartbeatMs} ms) must be shorter than "lease" (${config.leaseMs} ms), or leases expire between heartbeats.`);
+  if (config.heartbeatMs * 2 >= config.leaseMs) {
+    throw new ConfigError(
+      `Option "heartbeat" (${config.heartbeatMs} ms) must be shorter than "lease" (${config.leaseMs} ms) by more than half, ` +
+        `or one late heartbeat loses every running job: set heartbeat under ${Math.ceil(config.leaseMs / 2)} ms ` +
+        `(a sixth of the lease is usual), raise lease above ${config.heartbeatMs * 2} ms, or leave heartbeat unset and it follows lease.`,
+    );
   }
+  checkBeatTiming(config.beatCheckIntervalMs, config.beatLeaseMs, config.beatMaxBackoffMs);
   if (config.batchSize > 1000) throw new ConfigError(`Option "batchSize" must be at most 1000, got ${config.batchSize}.`);
   return config;
+}
+
+/**
+ * Checks beat's timings (also when a Beat overrides the check interval):
+ * the lead must outlast several rounds, and the backoff start at the check
+ * interval. Throws ConfigError naming both options.
+ */
+export function checkBeatTiming(checkMs: number, leaseMs: number, maxBackoffMs: number): void {
+  if (checkMs < 10) throw new ConfigError(`Option "beatCheckInterval" must be at least 10 ms, got ${checkMs} ms.`);
+  if (leaseMs < checkMs * 2) {
+    throw new ConfigError(
+      `Option "beatLease" (${leaseMs} ms) must be at least twice "beatCheckInterval" (${checkMs} ms), or the leader's lead runs out ` +
+        `between its rounds and the lead changes hands: raise beatLease to ${checkMs * 2} ms or more (five check intervals is usual), ` +
+        `lower beatCheckInterval, or leave beatLease unset and it follows beatCheckInterval.`,
+    );
+  }
+  if (maxBackoffMs < checkMs) {
+    throw new ConfigError(
+      `Option "beatMaxBackoff" (${maxBackoffMs} ms) must be at least "beatCheckInterval" (${checkMs} ms), where the backoff starts: ` +
+        `raise beatMaxBackoff, or leave it unset.`,
+    );
+  }
 }
 
 /** The database URL with its password replaced, for messages and logs. */

@@ -37,8 +37,18 @@ export const DEFAULT_BATCH_SIZE = 500;
 /** How long a claimed job stays ours without a heartbeat: the time a dead worker's job waits before it runs again. */
 export const DEFAULT_LEASE_MS = 30_000;
 
-/** Heartbeats renew leases well inside the lease so a slow heartbeat does not lose one. */
+/**
+ * Heartbeats renew leases well inside the lease so a slow heartbeat does not
+ * lose one: when `heartbeat` is not set it is the lease divided by
+ * HEARTBEATS_PER_LEASE, at most this (5 s for the default 30 s lease).
+ */
 export const DEFAULT_HEARTBEAT_MS = 5_000;
+
+/**
+ * A heartbeat left unset is a sixth of the lease: five heartbeats in a row
+ * may be late or lost before a running job's lease runs out.
+ */
+export const HEARTBEATS_PER_LEASE = 6;
 
 /** Polling fallback for when notifications are not delivered (poolers, the embedded database). */
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
@@ -55,8 +65,45 @@ export const DEFAULT_POOL_SIZE = 10;
 /** Largest message accepted, as JSON bytes: far past any sane argument list, well under Postgres' jsonb limit. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
-/** How often a worker's maintenance loop sweeps expired leases and results. */
+/**
+ * How often a worker's maintenance loop sweeps expired leases and results:
+ * when `maintenanceInterval` is not set, the lease divided by
+ * SWEEPS_PER_LEASE, at most this (5 s for the default 30 s lease).
+ */
 export const DEFAULT_MAINTENANCE_MS = 5_000;
+
+/**
+ * A sweep interval left unset is a sixth of the lease, so a dead worker's job
+ * runs again at most about a sixth of the lease after its lease expired.
+ */
+export const SWEEPS_PER_LEASE = 6;
+
+/**
+ * How often a standby beat asks for the lead, and the longest the leader
+ * sleeps between looks at the schedules: a schedule added at run time is seen
+ * within a second.
+ */
+export const DEFAULT_BEAT_CHECK_INTERVAL_MS = 1_000;
+
+/**
+ * How long a beat's lead lasts unless renewed (the leader renews it each
+ * round, at least once per check interval). When the leader dies without its
+ * database session ending (the embedded database, a lost host, a hung
+ * process) a standby leads this long after the last renewal. Unset, it is
+ * this or BEAT_LEASE_PER_CHECK check intervals, whichever is longer.
+ */
+export const DEFAULT_BEAT_LEASE_MS = 5_000;
+
+/** A beat lease left unset spans at least five check intervals: four late rounds in a row keep the lead. */
+export const BEAT_LEASE_PER_CHECK = 5;
+
+/**
+ * Longest wait of a beat between attempts while the database fails (the
+ * wait doubles from the check interval up to this): it resumes within
+ * seconds of the database coming back. Unset, it is this or the check
+ * interval, whichever is longer.
+ */
+export const DEFAULT_BEAT_MAX_BACKOFF_MS = 5_000;
 
 /** Log level of the library when the user sets none: quiet unless something is wrong. */
 export const DEFAULT_LOG_LEVEL = "warn";

@@ -50,6 +50,24 @@ export class WorkerLost extends TqError {
   override name = "WorkerLost";
 }
 
+/**
+ * The reason of a running handler's AbortSignal when its worker stops and the
+ * grace is spent (or a second signal came): the job goes back to its queue
+ * uncharged, and another worker runs it.
+ */
+export class WorkerShutdown extends TqError {
+  override name = "WorkerShutdown";
+}
+
+/**
+ * The reason of a running handler's AbortSignal when its worker learns that
+ * it no longer holds the job (it paused past its lease and another worker
+ * took the job over): whatever the handler returns now is discarded.
+ */
+export class LeaseLost extends TqError {
+  override name = "LeaseLost";
+}
+
 /** A task's hard time limit passed: the job failed and its slot was freed. */
 export class TimeLimitExceeded extends TqError {
   override name = "TimeLimitExceeded";

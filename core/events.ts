@@ -11,17 +11,32 @@ import type { Logger } from "./logger.ts";
 import type { TqEvent, Transport } from "./transport.ts";
 import { Batcher } from "./worker/batcher.ts";
 
-export const TASK_EVENTS = ["task-sent", "task-received", "task-started", "task-succeeded", "task-failed", "task-retried", "task-revoked"] as const;
+export const TASK_EVENTS = ["task-sent", "task-received", "task-started", "task-succeeded", "task-failed", "task-retried", "task-revoked", "task-discarded", "task-lost"] as const;
 export const WORKER_EVENTS = ["worker-online", "worker-heartbeat", "worker-offline"] as const;
 export type EventType = (typeof TASK_EVENTS)[number] | (typeof WORKER_EVENTS)[number];
 
-/** Writes events in batches; sending never waits for the database. */
+/** The fields of an event that its sender chooses. */
+export interface EventFields {
+  taskId?: string;
+  task?: string;
+  /** The clock value it happened at (a sent message carries its own); otherwise the clock moves forward for it. */
+  clock?: number;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Writes events in batches; sending never waits for the database, except
+ * into a caller's transaction (`sendIn`), where the events must commit or
+ * roll back with it.
+ */
 export class EventSender {
   readonly #batcher: Batcher<TqEvent>;
+  readonly #transport: () => Transport;
   readonly #clock: LamportClock;
   readonly #worker?: string;
 
   constructor(options: { transport: () => Transport; clock: LamportClock; logger: Logger; worker?: string }) {
+    this.#transport = options.transport;
     this.#clock = options.clock;
     this.#worker = options.worker;
     this.#batcher = new Batcher({
@@ -32,17 +47,32 @@ export class EventSender {
     });
   }
 
+  /** Sends one event, in the next batch. */
+  send(type: EventType, fields: EventFields = {}): void {
+    this.#batcher.add(this.#event(type, fields));
+  }
+
   /**
-   * Sends one event. `clock` is the value it happened at (a sent message
-   * carries its own); otherwise the clock moves forward for it.
+   * Writes events now, in one statement on `sql` when given (a caller's
+   * postgres.js transaction): a rollback then leaves none of them, as it
+   * leaves none of the jobs sent with them. Without `sql`, like send().
    */
-  send(type: EventType, fields: { taskId?: string; task?: string; clock?: number; data?: Record<string, unknown> } = {}): void {
+  async sendIn(sql: unknown, type: EventType, list: EventFields[]): Promise<void> {
+    const events = list.map((fields) => this.#event(type, fields));
+    if (sql === undefined) {
+      for (const event of events) this.#batcher.add(event);
+      return;
+    }
+    await this.#transport().eventInsertMany(events, { sql });
+  }
+
+  #event(type: EventType, fields: EventFields): TqEvent {
     const event: TqEvent = { type, clock: fields.clock ?? this.#clock.forward(), at: new Date().toISOString() };
     if (fields.taskId) event.taskId = fields.taskId;
     if (fields.task) event.task = fields.task;
     if (this.#worker) event.worker = this.#worker;
     if (fields.data) event.data = fields.data;
-    this.#batcher.add(event);
+    return event;
   }
 
   /** Writes what is pending, waiting at most `timeoutMs`; returns how many were left. */

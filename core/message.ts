@@ -31,7 +31,12 @@ export interface Message {
   expires?: string;
   /** Retries so far. */
   retries: number;
-  maxRetries: number;
+  /**
+   * Set only when the sender chose it for this call: otherwise the task's
+   * declaration on the worker decides (a sender that knows only the name
+   * must not change how the task is retried).
+   */
+  maxRetries?: number;
   /** [soft, hard] in milliseconds; null for none. */
   timeLimit?: [number | null, number | null];
   rootId: string;
@@ -56,7 +61,7 @@ const time = { type: "string", minLength: 1, maxLength: 64 };
 /** The JSON Schema of protocol version 1. */
 export const messageSchema = {
   type: "object",
-  required: ["v", "id", "task", "args", "kwargs", "queue", "priority", "retries", "maxRetries", "rootId", "origin", "clock", "sentAt"],
+  required: ["v", "id", "task", "args", "kwargs", "queue", "priority", "retries", "rootId", "origin", "clock", "sentAt"],
   additionalProperties: false,
   properties: {
     v: { const: 1 },

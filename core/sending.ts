@@ -46,12 +46,12 @@ export function buildMessage(
     queue: options.queue ?? task?.queue ?? defaults.defaultQueue,
     priority: options.priority ?? task?.priority ?? D.DEFAULT_PRIORITY,
     retries: 0,
-    maxRetries: options.maxRetries ?? task?.maxRetries ?? D.DEFAULT_MAX_RETRIES,
     rootId: options.rootId ?? id,
     origin: { host: cachedHost ??= hostname(), pid },
     clock: defaults.clock,
     sentAt: new Date().toISOString(),
   };
+  if (options.maxRetries !== undefined) message.maxRetries = options.maxRetries;
   if (options.parentId) message.parentId = options.parentId;
   if (options.eta !== undefined) message.eta = toIso(options.eta, "eta");
   if (options.countdown !== undefined) message.eta = fromNow(options.countdown, "countdown");

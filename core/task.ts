@@ -6,11 +6,12 @@
 import { ajv, describeErrors } from "./_ajv.ts";
 import type { BackoffKind } from "./backoff.ts";
 import type { TaskContext } from "./context.ts";
-import { QUEUE_NAME } from "./defaults.ts";
+import { DEFAULT_MAX_RETRIES, QUEUE_NAME } from "./defaults.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError, type ErrorInfo, InvalidArguments } from "./errors.ts";
 import { parseRate, type Rate } from "./rate.ts";
 import type { AsyncResult } from "./result.ts";
+import type { Message } from "./message.ts";
 
 /** A handler: any function of JSON arguments; `this` is the task context. */
 // deno-lint-ignore no-explicit-any
@@ -142,6 +143,11 @@ export function validateTaskOptions(options: TaskOptions): void {
 }
 
 /** [soft, hard] in ms (null for none) from duration options; throws ConfigError naming `where`. */
+/** Retries allowed for one call: the sender's choice for it, else the task's declaration, else the default. */
+export function maxRetriesOf(message: Pick<Message, "maxRetries">, options: Pick<TaskOptions, "maxRetries">): number {
+  return message.maxRetries ?? options.maxRetries ?? DEFAULT_MAX_RETRIES;
+}
+
 export function timeLimitMs(limit: { soft?: Duration; hard?: Duration }, where: string): [number | null, number | null] {
   const toMs = (value: Duration | undefined, part: string) => {
     if (value === undefined) return null;

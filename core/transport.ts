@@ -16,6 +16,29 @@ export interface ClaimedJob {
   expired: boolean;
   /** Revoked while it was held or running: not to be run again. */
   revoke: "revoke" | "terminate" | null;
+  /** Claims of this job that were not charged as attempts (handed back, or never started). */
+  uncharged: number;
+  /** Attempts it may be charged: its message's maxRetries + 1, or the task's declared one. */
+  maxAttempts: number;
+  /** Marked started by the claim; otherwise it must be marked (jobStartMany) before it runs. */
+  started: boolean;
+  /** Its last attempt was lost with its worker: it may be what killed it. */
+  suspect: boolean;
+}
+
+/** Why a claimed job goes back to its queue uncharged. */
+export interface JobRelease extends JobToken {
+  /** Set for a job whose handler ran: recorded in its interruptions. Unset: it never started. */
+  reason?: "shutdown";
+}
+
+/** A time a stopping worker handed a running job back. */
+export interface Interruption {
+  attempt: number;
+  /** ISO-8601 time, by the database clock. */
+  at: string;
+  worker: string;
+  reason: string;
 }
 
 /** A job's (id, attempt) pair: which claim a change belongs to. */
@@ -68,6 +91,8 @@ export interface ResultRecord {
   finishedAt: Date | null;
   /** Every failed attempt so far, oldest first. */
   errors: AttemptError[];
+  /** Times a stopping worker handed it back while it ran (not failures). */
+  interruptions: Interruption[];
 }
 
 /** A running worker's identity, as stored for inspection. */
@@ -226,8 +251,12 @@ export interface JobDetail {
     queue: string;
     priority: number;
     state: "queued" | "running";
+    /** Claims so far (the fencing token); `uncharged` of them did not count as attempts. */
     attempt: number;
-    maxAttempts: number;
+    uncharged: number;
+    /** Null until a worker claims it and applies the task's declared retries. */
+    maxAttempts: number | null;
+    interruptions: Interruption[];
     worker: string | null;
     runAt: Date;
     startedAt: Date | null;
@@ -250,6 +279,7 @@ export interface JobDetail {
     finishedAt: Date;
     expiresAt: Date | null;
     errors: AttemptError[];
+    interruptions: Interruption[];
     message: unknown;
     queue: string | null;
     parentId: string | null;
@@ -270,6 +300,8 @@ export interface TaskSettings {
 
 /** What a heartbeat brings back: what the worker may have missed between notifications. */
 export interface HeartbeatReply {
+  /** Held jobs whose lease could not be renewed under their token: another worker may run them now. */
+  lost: JobToken[];
   revoked: { id: string; terminate: boolean }[];
   /** When task settings last changed (epoch ms), or null if never. */
   settingsAt: number | null;
@@ -305,6 +337,22 @@ export interface ScheduleRecord extends ScheduleDefinition {
   updatedAt: Date;
 }
 
+/** What a worker claims with. */
+export interface ClaimParams {
+  queues: string[];
+  limit: number;
+  workerId: string;
+  leaseMs: number;
+  /** Only jobs of these tasks are claimed (a worker never takes a task it lacks). */
+  tasks: string[];
+  /** Each task's declared attempts (maxRetries + 1), for messages that set none. */
+  maxAttempts: Record<string, number>;
+  /** How many of the claimed jobs start at once (marked started by the claim). */
+  startNow: number;
+  /** Tasks that acknowledge early (acksLate: false): claimed as at-most-once. */
+  earlyAckTasks?: string[];
+}
+
 /** Stops a subscription. */
 export type Unsubscribe = () => Promise<void>;
 
@@ -317,17 +365,21 @@ export interface Transport {
    * its own, or for a unique key already taken, the holder's.
    */
   jobInsertMany(encodedMessages: string[], options?: InsertOptions): Promise<string[]>;
+  /** Claims up to `limit` ready jobs; see ClaimParams. */
+  jobClaim(params: ClaimParams): Promise<ClaimedJob[]>;
   /**
-   * Claims up to `limit` ready jobs, highest priority first, FIFO within a
-   * priority. Jobs of `earlyAckTasks` are marked at-most-once.
+   * Marks claimed jobs as started just before they run, renewing their
+   * leases; returns the ids still held under their token (the others must not run).
    */
-  jobClaim(params: { queues: string[]; limit: number; workerId: string; leaseMs: number; earlyAckTasks?: string[] }): Promise<ClaimedJob[]>;
-  /** Finishes jobs and stores their results; returns how many still held their token. */
-  jobCompleteMany(completions: Completion[], ttls: ResultTtls): Promise<number>;
-  /** Requeues failed jobs with a delay. */
-  jobRetryMany(retries: RetryRequest[]): Promise<void>;
-  /** Gives claimed, unstarted jobs back to the queue. */
-  jobReleaseMany(jobs: JobToken[], workerId: string): Promise<void>;
+  jobStartMany(jobs: JobToken[], workerId: string, leaseMs: number): Promise<string[]>;
+  /** Clears the started mark of claimed jobs that have not run (before a suspect job runs). */
+  jobUnstartMany(jobs: JobToken[], workerId: string): Promise<void>;
+  /** Finishes jobs and stores their results; returns the ids that still held their token. */
+  jobCompleteMany(completions: Completion[], ttls: ResultTtls): Promise<string[]>;
+  /** Requeues failed jobs with a delay; returns the ids that still held their token. */
+  jobRetryMany(retries: RetryRequest[]): Promise<string[]>;
+  /** Gives claimed jobs back to the queue uncharged, in one statement; returns how many went back. */
+  jobReleaseMany(jobs: JobRelease[], workerId: string): Promise<number>;
   /** Requeues, fails or (if revoked) ends jobs whose lease expired. */
   jobRescueExpired(ttls: ResultTtls): Promise<{ requeued: number; failed: number; revoked: number }>;
   /** Revokes jobs: waiting ones never run; running ones are signalled to their worker. */
@@ -339,7 +391,7 @@ export interface Transport {
   /** Queued and running jobs per queue. */
   jobCountByQueue(): Promise<QueueCount[]>;
   /** Registers or refreshes a worker and its status, and extends the leases of the jobs it holds. */
-  workerHeartbeat(worker: WorkerInfo, leaseMs: number, heldJobIds: string[], status: WorkerStatus): Promise<HeartbeatReply>;
+  workerHeartbeat(worker: WorkerInfo, leaseMs: number, held: JobToken[], status: WorkerStatus): Promise<HeartbeatReply>;
   workerRemove(workerId: string): Promise<void>;
   /** Registered workers; `alive` when the last heartbeat is younger than `staleMs`. */
   workerList(staleMs: number): Promise<WorkerRecord[]>;
@@ -372,8 +424,11 @@ export interface Transport {
   controlFetch(workerId: string): Promise<ControlCommand[]>;
   controlReply(commandId: number, workerId: string, reply: Record<string, unknown>): Promise<void>;
   controlReplies(commandId: number): Promise<ControlReply[]>;
-  /** Stores events in one statement and wakes `tq events`. */
-  eventInsertMany(events: TqEvent[]): Promise<void>;
+  /**
+   * Stores events in one statement and wakes `tq events`; with `sql` (a
+   * caller's transaction, as in InsertOptions) they commit or roll back with it.
+   */
+  eventInsertMany(events: TqEvent[], options?: { sql?: unknown }): Promise<void>;
   /** Events after `afterId`, oldest first (of one task when given). */
   eventList(afterId: number, limit: number, taskId?: string): Promise<StoredEvent[]>;
   /** The newest event's id (0 when none). */
@@ -418,8 +473,11 @@ export interface Transport {
   beatSkip(schedule: string, upTo: Date): Promise<void>;
   /** Forgets sent ticks older than a day. */
   beatTickClean(): Promise<number>;
-  /** True when this transport leads beat, taking the lead if it is free (on a connection of its own). */
-  beatLeaderTry(): Promise<boolean>;
+  /**
+   * True when this transport leads beat for the next `leaseMs` (database
+   * clock), renewing its lead or taking a free one (on a connection of its own).
+   */
+  beatLeaderTry(params: { leaseMs: number }): Promise<boolean>;
   /** Gives up beat leadership and closes its connection. */
   beatLeaderRelease(): Promise<void>;
   /** The database server's version, for reports. */

@@ -137,14 +137,14 @@ for (const kind of ["process", "threads"] as const) {
   });
 }
 
-test("process pool: a child that crashes fails its job with WorkerLost, and the pool keeps serving", async () => {
+test("process pool: a child that crashes reports its job lost (WorkerLost, retried like any crash), and the pool keeps serving", async () => {
   const logger = memoryLogger();
   const pool = await startPool("process", 1, logger);
   try {
     const result = await within(10_000, run(pool, "crash").result, "the crashed job");
-    assert.equal(result.kind, "error");
-    assert.equal(result.kind === "error" && result.error.type, "WorkerLost");
-    assert.match(result.kind === "error" ? result.error.message : "", /exited with code 3/);
+    assert.equal(result.kind, "lost");
+    assert.equal(result.kind === "lost" && result.error.type, "WorkerLost");
+    assert.match(result.kind === "lost" ? result.error.message : "", /exited with code 3/);
     assert.ok(logger.lines.some((line) => line.startsWith("warn ") && line.includes("exited with code 3")), logger.lines.join("\n"));
     assert.deepEqual(await within(30_000, run(pool, "echo", ["still here"]).result, "the next job"), { kind: "success", value: ["still here"] });
   } finally {

@@ -92,7 +92,7 @@ test("SIGTERM lets running tasks finish, hands unstarted jobs back, loses nothin
     const [state] = await sql.unsafe(`
       select (select count(*)::int from "${schema}".runs where label = 'end') as ended,
              (select count(*)::int from "${schema}".results where state = 'SUCCESS') as succeeded,
-             (select count(*)::int from "${schema}".jobs where state = 'queued' and attempt = 0) as handed_back,
+             (select count(*)::int from "${schema}".jobs where state = 'queued' and attempt = uncharged) as handed_back,
              (select count(*)::int from "${schema}".jobs where state = 'running') as running,
              (select count(*)::int from "${schema}".workers) as workers`);
     assert.equal(state.ended, 3, "the running tasks finished");
@@ -115,7 +115,7 @@ test("SIGTERM lets running tasks finish, hands unstarted jobs back, loses nothin
   }
 });
 
-test("a second SIGTERM exits at once without waiting for running tasks", async () => {
+test("a second SIGTERM hands the running job back at once and exits 75 without waiting for it", async () => {
   const schema = uniqueSchema("cold");
   const app = await producerApp(schema);
   const sql = dbClient();
@@ -129,10 +129,10 @@ test("a second SIGTERM exits at once without waiting for running tasks", async (
     worker.kill("SIGTERM");
     await worker.waitFor(/SIGTERM received/);
     worker.kill("SIGTERM");
-    assert.equal(await worker.exited, 1);
+    assert.equal(await worker.exited, 75);
     assert.ok(Date.now() - started < 10_000, "it did not wait for the 30 s task");
-    const [{ running }] = await sql.unsafe(`select count(*)::int as running from "${schema}".jobs where state = 'running'`);
-    assert.equal(running, 1, "the job stays leased and runs again when the lease expires");
+    const [job] = await sql.unsafe(`select state, attempt - uncharged as charged, jsonb_array_length(interruptions) as interruptions from "${schema}".jobs`);
+    assert.deepEqual({ ...job }, { state: "queued", charged: 0, interruptions: 1 }, "the job is back in its queue, uncharged, its interruption recorded");
   } finally {
     await stopAll(workers);
     await sql.end();

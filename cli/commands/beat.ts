@@ -74,7 +74,7 @@ async function runBeat(flags: BeatFlags): Promise<number> {
   app.configFromObject({ logger });
   // Without -A there is no code to sync: run only what is stored.
   const beat = new Beat(app, { logger, syncCodeSchedules: fromModule });
-  const { stopped } = stopOnSignals(logger, () => beat.stop(), "a standby beat takes over within seconds.");
+  const { stopped } = stopOnSignals(logger, { stop: () => beat.stop() }, "a standby beat takes over within seconds.");
   try {
     await beat.start();
     await stopped;

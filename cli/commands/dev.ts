@@ -37,12 +37,15 @@ export async function devCommand(flags: DevFlags): Promise<number> {
   const app = await loadApp(flags.app);
   logger.log("info", `tq dev: opening the embedded database in ${resolve(dir, ".tq")} (the first start creates it, which takes a few seconds)`);
   const server = await startEmbedded({ dir, port });
-  app.configFromObject({ databaseUrl: server.url, logger, ...embeddedTimings({}) });
+  app.configFromObject({ databaseUrl: server.url, logger, ...embeddedTimings({ lease: app.config.leaseMs }) });
   const queues = flags.queues?.split(",").map((q) => q.trim()).filter(Boolean);
   let requestStop = (_reason: string) => {};
   const worker = new Worker(app, { queues, concurrency, logger, appModule: resolve(flags.app), onShutdownRequest: () => requestStop("tq control shutdown") });
   const beat = new Beat(app, { logger });
-  const signals = stopOnSignals(logger, () => Promise.all([beat.stop(), worker.stop()]), "running jobs run again when tq dev starts next.");
+  const signals = stopOnSignals(logger, {
+    stop: () => Promise.all([beat.stop(), worker.stop()]),
+    stopNow: () => Promise.all([beat.stop(), worker.stopNow()]),
+  }, "running jobs run again when tq dev starts next.");
   requestStop = signals.request;
   const { stopped } = signals;
   try {

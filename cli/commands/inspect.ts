@@ -172,10 +172,11 @@ function showJob(flags: InspectFlags, report: JobReport): number {
   line("sent", isoOrDash(job?.createdAt ?? result?.sentAt));
   if (job) {
     line("runs at", isoOrDash(job.runAt));
-    if (job.state === "running") line("started", isoOrDash(job.startedAt));
+    if (job.state === "running") line("started", job.startedAt ? isoOrDash(job.startedAt) : "not yet (reserved in the worker's buffer)");
     if (job.leaseUntil) line("lease until", isoOrDash(job.leaseUntil));
     if (job.expiresAt) line("expires", isoOrDash(job.expiresAt));
-    line("attempt", `${job.attempt} of ${job.maxAttempts}`);
+    const charged = job.attempt - job.uncharged;
+    line("attempt", `${charged} of ${job.maxAttempts ?? "the task's declared retries + 1"}${job.uncharged ? ` (${job.uncharged} more claim(s) not charged)` : ""}`);
   }
   if (result) {
     if (result.startedAt) line("started", isoOrDash(result.startedAt));
@@ -199,6 +200,11 @@ function showJob(flags: InspectFlags, report: JobReport): number {
   if (errors.length) {
     out("attempts that failed:");
     for (const e of errors) out(`  #${e.attempt} at ${new Date(e.at).toISOString()}: ${e.type}: ${e.message}`);
+  }
+  const interruptions = job?.interruptions.length ? job.interruptions : result?.interruptions ?? [];
+  if (interruptions.length) {
+    out("interrupted (handed back, not failed):");
+    for (const i of interruptions) out(`  #${i.attempt} at ${new Date(i.at).toISOString()}: ${i.reason} of ${i.worker}`);
   }
   if (report.children.length) {
     out("children:");

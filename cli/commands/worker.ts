@@ -1,6 +1,11 @@
-/** `tq worker`: runs tasks until SIGTERM/SIGINT; a second signal exits at once. */
+/**
+ * `tq worker`: runs tasks until SIGTERM/SIGINT. The first signal stops
+ * claiming and lets running tasks finish within the grace; a second hands
+ * them back at once; a third exits. Exit code 0 after a clean stop,
+ * EXIT.handedBack when running jobs had to be handed back.
+ */
 import { Beat, Worker } from "../../mod.ts";
-import type { PoolKind } from "../../mod.ts";
+import type { PoolKind, StopReport } from "../../mod.ts";
 import { resolve } from "node:path";
 import { parseDuration } from "../../core/duration.ts";
 import { EXIT, UsageError } from "../errors.ts";
@@ -55,12 +60,17 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
   });
   // -B: beat runs in this process too, with the same guarantees as `tq beat`.
   const beat = flags.beat ? new Beat(app, { logger }) : undefined;
-  const signals = stopOnSignals(logger, () => Promise.all([beat?.stop(), worker.stop({ graceMs })]), "running jobs run again when their leases expire.");
+  let report: StopReport | undefined;
+  const signals = stopOnSignals(logger, {
+    stop: async () => void ([, report] = await Promise.all([beat?.stop(), worker.stop({ graceMs })])),
+    stopNow: async () => void ([, report] = await Promise.all([beat?.stop(), worker.stopNow()])),
+  }, "running jobs run again when their leases expire.");
   requestStop = signals.request;
   const { stopped } = signals;
-  await beat?.start();
-  await worker.start();
-  await stopped;
+  // A signal while still connecting (the server unreachable or silent) stops at once.
+  const started = Promise.all([beat?.start(), worker.start()]);
+  started.catch(() => {}); // a start cut short by the stop may fail as the app closes: nothing to report then
+  await Promise.race([started.then(() => stopped), stopped]);
   await app.close();
-  return EXIT.ok;
+  return report && report.interrupted > 0 ? EXIT.handedBack : EXIT.ok;
 }

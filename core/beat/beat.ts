@@ -1,11 +1,13 @@
 /**
  * Beat: sends tasks on schedules. Any number may run; the one holding the
- * schema's advisory lock leads and the others stand by, asking again each
- * second. Each tick is recorded under a unique (schedule, fire time) key in
- * the transaction that sends its job, so a tick is sent once even if two
- * leaders ever overlap. Only the database clock decides which ticks are due.
+ * schema's leader row leads, renewing its lease each round, and the others
+ * stand by, asking again each check interval. Each tick is recorded under a
+ * unique (schedule, fire time) key in the transaction that sends its job, so
+ * a tick is sent once even if two leaders ever overlap. Only the database
+ * clock decides which ticks are due and how long a lead lasts.
  */
 import type { App } from "../app.ts";
+import { checkBeatTiming } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { ScheduleRecord } from "../transport.ts";
 import { definitionsFromConf } from "./entry.ts";
@@ -15,7 +17,11 @@ import { type TickMessage, tickMessage } from "./tick_message.ts";
 
 export interface BeatOptions {
   logger?: Logger;
-  /** How often a standby asks for the lead, and the longest the leader sleeps between looks at the schedules (ms). */
+  /**
+   * How often a standby asks for the lead, and the longest the leader sleeps
+   * between looks at the schedules (ms); overrides the app's
+   * `beatCheckInterval` and must stay under half its `beatLease`.
+   */
   checkIntervalMs?: number;
   /**
    * Write app.conf.beatSchedule to the database on taking the lead, deleting
@@ -27,13 +33,13 @@ export interface BeatOptions {
 
 /** How often the leader forgets old tick records. */
 const TICK_CLEAN_INTERVAL_MS = 10 * 60_000;
-/** A leader cut off from the database tries again at least this often, so it resumes soon after. */
-const MAX_BACKOFF_MS = 5_000;
 
 export class Beat {
   readonly #app: App;
   readonly #logger: Logger;
   readonly #checkMs: number;
+  readonly #leaseMs: number;
+  readonly #maxBackoffMs: number;
   readonly #syncCode: boolean;
   /** undefined until the first round, so a standby says so once at start. */
   #leader?: boolean;
@@ -49,7 +55,11 @@ export class Beat {
   constructor(app: App, options: BeatOptions = {}) {
     this.#app = app;
     this.#logger = options.logger ?? app.logger;
-    this.#checkMs = options.checkIntervalMs ?? 1_000;
+    const config = app.config;
+    this.#checkMs = options.checkIntervalMs ?? config.beatCheckIntervalMs;
+    this.#leaseMs = config.beatLeaseMs;
+    this.#maxBackoffMs = config.beatMaxBackoffMs;
+    if (options.checkIntervalMs !== undefined) checkBeatTiming(this.#checkMs, this.#leaseMs, this.#maxBackoffMs);
     this.#syncCode = options.syncCodeSchedules ?? true;
   }
 
@@ -90,7 +100,7 @@ export class Beat {
         failures = 0;
       } catch (error) {
         failures++;
-        waitMs = Math.min(MAX_BACKOFF_MS, this.#checkMs * 2 ** Math.min(failures - 1, 5));
+        waitMs = Math.min(this.#maxBackoffMs, this.#checkMs * 2 ** Math.min(failures - 1, 30));
         this.#logger.log("warn", `beat: ${(error as Error).message ?? error}; trying again in ${Math.round(waitMs / 1000)}s`);
       }
     }
@@ -99,7 +109,7 @@ export class Beat {
   /** One look: lead or stand by; as leader, send what is due. Returns how long to sleep. */
   async #round(): Promise<number> {
     const transport = this.#app.transport;
-    const leader = await transport.beatLeaderTry();
+    const leader = await transport.beatLeaderTry({ leaseMs: this.#leaseMs });
     if (leader !== this.#leader) {
       // Synced before counting as leader, so a failed sync is tried again next round.
       if (leader && this.#syncCode) await this.#syncCodeSchedules();
@@ -109,6 +119,7 @@ export class Beat {
     if (!leader) return this.#checkMs;
 
     const { now, schedules } = await transport.scheduleList();
+    this.#forgetGone(schedules);
     const enabled = schedules.filter((s) => s.enabled);
     await Promise.all(enabled.map((record) => this.#sendDue(record, now)));
     if (now.getTime() - this.#lastCleanAt > TICK_CLEAN_INTERVAL_MS) {
@@ -123,6 +134,13 @@ export class Beat {
     const removed = await this.#app.transport.scheduleSyncCode(definitions);
     if (definitions.length) this.#logger.log("info", `beat: ${definitions.length} schedule(s) from code`, { schedules: definitions.map((d) => d.name) });
     if (removed.length) this.#logger.log("info", "beat: removed schedules no longer in the code", { schedules: removed });
+  }
+
+  /** Drops what is kept about schedules no longer stored (removed, or a finished at()). */
+  #forgetGone(schedules: ScheduleRecord[]): void {
+    if (this.#parsed.size === 0) return;
+    const names = new Set(schedules.map((s) => s.name));
+    for (const name of this.#parsed.keys()) if (!names.has(name)) this.#parsed.delete(name);
   }
 
   #schedule(record: ScheduleRecord): Schedule | undefined {

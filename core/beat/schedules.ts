@@ -12,7 +12,11 @@ import { scheduleFromSpec } from "./schedule.ts";
 export interface ScheduleInfo extends ScheduleRecord {
   /** "cron 0 9 * * 1-5 (Europe/Berlin)", "every 30s", "at 2026-12-24T18:00:00.000Z". */
   description: string;
-  /** The next tick after now (database clock); null when disabled, finished (at) or broken. */
+  /**
+   * The next tick after now (database clock); null when disabled, broken, or
+   * an at() whose time has passed (a leading beat sends or skips it, and it
+   * leaves the list).
+   */
   nextRunAt: Date | null;
   /** Why the stored timing cannot run, when it cannot. */
   problem?: string;

@@ -18,7 +18,16 @@ export interface BatcherOptions<T> {
   onDropped?: (item: T, error: unknown) => void;
 }
 
-const MAX_BACKOFF_MS = 5_000;
+/**
+ * Longest wait between attempts at a write that met a dropped connection.
+ * The transport reconnects within half a second of the server being back,
+ * so a longer wait only delays the outcomes (and, past the lease, the
+ * leases); a failed attempt costs one refused connection.
+ */
+const MAX_BACKOFF_MS = 1_000;
+
+/** First wait after a dropped connection; doubles up to MAX_BACKOFF_MS. */
+const FIRST_BACKOFF_MS = 50;
 
 export class Batcher<T> {
   readonly #options: BatcherOptions<T>;
@@ -64,7 +73,7 @@ export class Batcher<T> {
           if (error instanceof DatabaseError && error.retryable) {
             this.#pending.unshift(...batch);
             this.#failures++;
-            const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.#failures);
+            const delay = Math.round(Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.#failures) * (0.5 + Math.random() / 2));
             this.#options.logger.log("warn", `Writing ${this.#options.name} failed; retrying`, { error: error.message, inMs: delay, pending: this.#pending.length });
             await new Promise((resolve) => setTimeout(resolve, delay));
           } else {

@@ -11,7 +11,7 @@ import { parseDuration } from "../duration.ts";
 import { type ErrorInfo, InvalidMessage, toErrorInfo } from "../errors.ts";
 import { type Message, messageProblem } from "../message.ts";
 import { type Registry, unknownTask } from "../registry.ts";
-import type { Task } from "../task.ts";
+import { maxRetriesOf, type Task } from "../task.ts";
 import type { ClaimedJob, Completion, RetryRequest } from "../transport.ts";
 import type { HandlerResult } from "./invoke.ts";
 
@@ -84,7 +84,6 @@ function errbackMessages(message: Message, error: ErrorInfo, clock: LamportClock
     queue: errback.queue ?? message.queue,
     priority: message.priority,
     retries: 0,
-    maxRetries: D.DEFAULT_MAX_RETRIES,
     rootId: message.rootId,
     parentId: message.id,
     origin: message.origin,
@@ -96,13 +95,15 @@ function errbackMessages(message: Message, error: ErrorInfo, clock: LamportClock
 /** Turns what the handler did into the outcome to write. */
 export function decide(job: ClaimedJob, message: Message, task: AnyTask, result: HandlerResult, clock: LamportClock): Outcome {
   const token = { id: job.id, attempt: job.attempt };
+  if (result.kind === "lost") return lostOutcome(job, message, result.error);
   if (result.kind === "success") {
     const completion: Completion = { ...token, state: "SUCCESS", value: result.value };
     if (task.options.ignoreResult) completion.store = false;
     return { kind: "complete", task: message.task, completion };
   }
   const wantsRetry = result.kind === "retry" || result.autoRetry;
-  if (wantsRetry && message.retries < message.maxRetries) {
+  const maxRetries = maxRetriesOf(message, task.options);
+  if (wantsRetry && message.retries < maxRetries) {
     const delayMs = result.kind === "retry" && result.countdownMs !== undefined ? result.countdownMs : nextRetryDelayMs(task, message.retries);
     return {
       kind: "retry",
@@ -112,7 +113,7 @@ export function decide(job: ClaimedJob, message: Message, task: AnyTask, result:
     };
   }
   const error = wantsRetry
-    ? { ...result.error, message: `${result.error.message} (out of retries: ${message.retries} of ${message.maxRetries} used)` }
+    ? { ...result.error, message: `${result.error.message} (out of retries: ${message.retries} of ${maxRetries} used)` }
     : result.error;
   const followUps = errbackMessages(message, error, clock);
   return {
@@ -120,6 +121,25 @@ export function decide(job: ClaimedJob, message: Message, task: AnyTask, result:
     task: message.task,
     completion: { ...token, state: "FAILURE", error, ...(followUps.length ? { followUps } : {}) },
     failed: { error, message },
+  };
+}
+
+/**
+ * A job whose thread or process died under it: like a crash rescued by the
+ * lease, it goes back to its queue while it has charged attempts left (its
+ * retry count unchanged), and fails with the loss once it has none.
+ */
+function lostOutcome(job: ClaimedJob, message: Message, error: ErrorInfo): Outcome {
+  const charged = job.attempt - job.uncharged;
+  if (charged < job.maxAttempts) {
+    return { kind: "retry", task: message.task, error, retry: { id: job.id, attempt: job.attempt, delayMs: 0, error, message } };
+  }
+  const final = { ...error, message: `${error.message} (no attempts left: ${charged} made)` };
+  return {
+    kind: "complete",
+    task: message.task,
+    completion: { id: job.id, attempt: job.attempt, state: "FAILURE", error: final },
+    failed: { error: final, message },
   };
 }
 

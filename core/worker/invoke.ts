@@ -7,7 +7,7 @@ import { RetryRequested, runWithContext, type TaskContext } from "../context.ts"
 import { parseDuration } from "../duration.ts";
 import { type ErrorInfo, toErrorInfo } from "../errors.ts";
 import type { Message } from "../message.ts";
-import type { Task } from "../task.ts";
+import { maxRetriesOf, type Task } from "../task.ts";
 
 /** What one run of a handler came to. */
 export type HandlerResult =
@@ -15,7 +15,9 @@ export type HandlerResult =
   /** `autoRetry`: the error matched the task's autoRetryFor. */
   | { kind: "error"; error: ErrorInfo; autoRetry: boolean }
   /** The handler threw `this.retry()`. */
-  | { kind: "retry"; countdownMs?: number; error: ErrorInfo };
+  | { kind: "retry"; countdownMs?: number; error: ErrorInfo }
+  /** The thread or process running it died: a crash, charged like one. */
+  | { kind: "lost"; error: ErrorInfo };
 
 /** What the place running the handler provides. */
 export interface InvokeHooks {
@@ -56,7 +58,7 @@ export async function invokeHandler(task: Task<any, any>, message: Message, atte
     id: message.id,
     name: message.task,
     retries: message.retries,
-    maxRetries: message.maxRetries,
+    maxRetries: maxRetriesOf(message, task.options),
     attempt,
     queue: message.queue,
     rootId: message.rootId,

@@ -76,9 +76,9 @@ export class RateGates {
     return count;
   }
 
-  /** Ids of every held job. */
-  heldIds(): string[] {
-    return [...this.#orphans, ...[...this.#gates.values()].flatMap((gate) => gate.held)].map((job) => job.id);
+  /** Every held job. */
+  heldJobs(): ClaimedJob[] {
+    return [...this.#orphans, ...[...this.#gates.values()].flatMap((gate) => gate.held)];
   }
 
   /** Queues a job of a limited task behind the ones already held. */

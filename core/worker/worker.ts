@@ -1,36 +1,33 @@
 /**
- * The worker: claims jobs in batches up to its free slots plus prefetch,
- * runs them concurrently in the event loop, writes outcomes in batches,
- * renews its leases, sweeps expired leases and results, and stops
- * gracefully: it stops claiming, hands unstarted jobs back, and lets running
- * ones finish within a grace period.
+ * The worker: claims jobs of the tasks it has, in batches up to its free
+ * slots plus prefetch, runs them in its pool, writes their outcomes in
+ * batches, and keeps their leases. It stops in three steps (shutdown.ts).
  */
 import type { App } from "../app.ts";
-import { ConfigError, type ErrorInfo, SoftTimeLimitExceeded, TaskRevoked, TimeLimitExceeded, toErrorInfo } from "../errors.ts";
+import * as D from "../defaults.ts";
+import { ConfigError, LeaseLost, SoftTimeLimitExceeded, TaskRevoked, TimeLimitExceeded, toErrorInfo } from "../errors.ts";
+import { EventSender } from "../events.ts";
 import type { Logger } from "../logger.ts";
 import type { Message } from "../message.ts";
-import { EventSender } from "../events.ts";
-import { parseRate } from "../rate.ts";
 import { hostname, pid, rss } from "../runtime.ts";
-import type {
-  ClaimedJob,
-  Completion,
-  ControlMessage,
-  HeartbeatReply,
-  RetryRequest,
-  Transport,
-  Unsubscribe,
-  WorkerInfo,
-  WorkerStatus,
-} from "../transport.ts";
-import { Batcher } from "./batcher.ts";
+import type { Task } from "../task.ts";
+import type { ClaimedJob, ControlMessage, HeartbeatReply, JobToken, Transport, Unsubscribe, WorkerInfo, WorkerStatus } from "../transport.ts";
 import { decide, type Outcome, prepareJob, taskOf } from "./executor.ts";
+import { LeaseKeeper } from "./leases.ts";
+import { Maintenance } from "./maintenance.ts";
+import { OutcomeWriter, type WorkerStats } from "./outcomes.ts";
 import { createPool } from "./pool/mod.ts";
 import type { HandlerPool, PoolKind } from "./pool/pool.ts";
-import { LazyAbort } from "./lazy_abort.ts";
 import { RateGates } from "./rate_gate.ts";
 import { type CommandHandlers, consumerHandlers, RemoteControl } from "./remote_control.ts";
+import { RunningJob, RunningJobs } from "./running.ts";
+import { shutdownWorker, type StopReport } from "./shutdown.ts";
+import { StartMarks } from "./start_marks.ts";
+import { TaskSettingsView } from "./task_settings.ts";
 import { WorkerEvents } from "./worker_events.ts";
+
+export type { StopReport } from "./shutdown.ts";
+export type { WorkerStats } from "./outcomes.ts";
 
 export interface WorkerOptions {
   /** Queues to consume; the app's default queue when omitted. */
@@ -56,60 +53,56 @@ export interface WorkerOptions {
   onShutdownRequest?: () => void;
 }
 
-interface RunningJob {
-  job: ClaimedJob;
-  controller: LazyAbort;
-  /** Ends the job with `outcome` unless it has already ended. */
-  settle(outcome: Outcome): void;
-  /** Revoked without terminate: let it finish, but never retry it. */
-  revoked: boolean;
-}
-
-/** Counts since start. */
-export interface WorkerStats {
-  succeeded: number;
-  failed: number;
-  retried: number;
-}
-
 /** Shortest wait before claiming again when ready jobs were all locked by other workers. */
 const MIN_REPOLL_MS = 25;
+
+/**
+ * Jobs that take less than this on average are "fast": a start mark's round
+ * trip (about 1 ms here) would idle their slots, so claims mark them started
+ * (see #startNow).
+ */
+const FAST_JOB_MS = 20;
 
 export class Worker {
   readonly id: string;
   readonly queues: string[];
   readonly concurrency: number;
   readonly prefetch: number;
-  readonly stats: WorkerStats = { succeeded: 0, failed: 0, retried: 0 };
   readonly #app: App;
   readonly #logger: Logger;
   readonly #buffer: ClaimedJob[] = [];
   /** Jobs claimed beyond free slots: starts at prefetch and adapts (see #adaptWindow). */
   #window: number;
-  readonly #running = new Map<string, RunningJob>();
-  readonly #completions: Batcher<Completion>;
-  readonly #retries: Batcher<RetryRequest>;
+  readonly #running = new RunningJobs();
+  readonly #outcomes: OutcomeWriter;
   readonly #pool: HandlerPool;
   readonly #gates: RateGates;
+  readonly #settings: TaskSettingsView;
   /** Tasks registered with acksLate: false: claimed as at-most-once. */
   readonly #earlyAckTasks: string[];
+  /** Each task's declared attempts, for messages that set no maxRetries. */
+  readonly #maxAttempts: Record<string, number>;
   #settingsAt: number | null = null;
   #transport!: Transport;
-  #info!: WorkerInfo;
+  #leases?: LeaseKeeper;
+  #marks?: StartMarks;
+  readonly #maintenance: Maintenance;
   #claiming = false;
   #wokenDuringClaim = false;
   #drained = false;
   #stopping = false;
-  #stopped?: Promise<void>;
+  #consuming = false;
+  #stopped?: Promise<StopReport>;
+  #cut?: () => void;
+  readonly #cutRequested: Promise<void>;
   #wakeTimer?: ReturnType<typeof setTimeout>;
-  #heartbeatTimer?: ReturnType<typeof setTimeout>;
-  #maintenanceTimer?: ReturnType<typeof setTimeout>;
-  #unsubscribe?: Unsubscribe;
-  #unsubscribeControl?: Unsubscribe;
-  #idle?: () => void;
+  #unsubscribe: Unsubscribe[] = [];
   #claimFailures = 0;
-  /** Time limits set at run time (`tq control time-limit`), overriding task options. */
-  #timeLimits = new Map<string, [number | null, number | null]>();
+  /** Moving average of handler run times (ms); undefined until a job has run. */
+  #averageRunMs?: number;
+  /** Suspect jobs (lost with their last worker) starting or running: claims then mark only what starts at once. */
+  #suspects = 0;
+  #claimInFlight?: Promise<void>;
   readonly #events?: WorkerEvents;
   readonly #control: RemoteControl;
   readonly #onShutdownRequest?: () => void;
@@ -126,15 +119,20 @@ export class Worker {
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) throw new ConfigError(`Worker option "concurrency" must be a positive integer, got ${this.concurrency}.`);
     if (!Number.isInteger(this.prefetch) || this.prefetch < 0) throw new ConfigError(`Worker option "prefetch" must be a non-negative integer, got ${this.prefetch}.`);
     this.id = `${hostname()}:${pid}:${crypto.randomUUID().slice(0, 8)}`;
-    const maxBatch = config.batchSize;
+    const transport = () => this.#transport;
+    if (options.events ?? config.events) {
+      this.#events = new WorkerEvents(new EventSender({ transport, clock: app.clock, logger: this.#logger, worker: this.id }), app.clock);
+    }
     const ttls = { resultTtlMs: config.resultTtlMs, failedTtlMs: config.failedTtlMs };
-    this.#completions = new Batcher({
-      name: "completions",
-      maxBatch,
+    this.#outcomes = new OutcomeWriter({
+      transport,
+      maxBatch: config.batchSize,
+      ttls,
       logger: this.#logger,
-      write: async (items) => void await this.#transport.jobCompleteMany(items, ttls),
+      events: this.#events,
+      onFailed: (error, message) => this.#callOnFailure(error, message),
     });
-    this.#retries = new Batcher({ name: "retries", maxBatch, logger: this.#logger, write: (items) => this.#transport.jobRetryMany(items) });
+    this.#maintenance = new Maintenance(transport, ttls, config.maintenanceMs, this.#logger);
     this.#pool = createPool(options.pool ?? "async", {
       registry: app.registry,
       concurrency: this.concurrency,
@@ -149,12 +147,13 @@ export class Worker {
       },
       logger: this.#logger,
     });
-    this.#earlyAckTasks = app.registry.all().filter((task) => task.options.acksLate === false).map((task) => task.name);
-    if (options.events ?? config.events) {
-      this.#events = new WorkerEvents(new EventSender({ transport: () => this.#transport, clock: app.clock, logger: this.#logger, worker: this.id }), app.clock);
-    }
-    this.#control = new RemoteControl(this.id, () => this.#transport, this.#commandHandlers(), this.#logger);
+    this.#settings = new TaskSettingsView(transport, app.registry, this.#gates, this.#logger);
+    const tasks = app.registry.all();
+    this.#earlyAckTasks = tasks.filter((task) => task.options.acksLate === false).map((task) => task.name);
+    this.#maxAttempts = Object.fromEntries(tasks.map((task) => [task.name, (task.options.maxRetries ?? D.DEFAULT_MAX_RETRIES) + 1]));
+    this.#control = new RemoteControl(this.id, transport, this.#commandHandlers(), this.#logger);
     this.#onShutdownRequest = options.onShutdownRequest;
+    this.#cutRequested = new Promise((resolve) => (this.#cut = resolve));
   }
 
   /** Where handlers run. */
@@ -167,12 +166,19 @@ export class Worker {
     return this.#running.size;
   }
 
-  /** Connects, registers, and starts consuming. Resolves once the worker is consuming. */
+  /** Counts since start. */
+  get stats(): WorkerStats {
+    return this.#outcomes.stats;
+  }
+
+  /** Connects, registers, and starts consuming. Resolves once the worker is consuming (or was stopped first). */
   async start(): Promise<void> {
     await this.#app.ready();
     this.#transport = this.#app.transport;
     await this.#transport.migrate();
-    this.#info = {
+    if (this.#stopping) return;
+    const config = this.#app.config;
+    const info: WorkerInfo = {
       id: this.id,
       app: this.#app.name,
       host: hostname(),
@@ -181,53 +187,48 @@ export class Worker {
       concurrency: this.concurrency,
       tasks: this.#app.registry.names(),
     };
+    this.#marks = new StartMarks({ transport: () => this.#transport, workerId: this.id, leaseMs: config.leaseMs, maxBatch: config.batchSize, logger: this.#logger });
+    this.#leases = new LeaseKeeper({
+      transport: () => this.#transport,
+      info,
+      leaseMs: config.leaseMs,
+      heartbeatMs: config.heartbeatMs,
+      held: () => this.#heldJobs(),
+      status: () => this.#status(),
+      onReply: (reply) => this.#onHeartbeat(reply),
+      onBeat: () => this.#events?.worker("worker-heartbeat", { running: this.#running.size, ...this.stats }),
+      logger: this.#logger,
+    });
     await this.#pool.start();
-    this.#settingsAt = (await this.#transport.workerHeartbeat(this.#info, this.#app.config.leaseMs, [], this.#status())).settingsAt;
-    await this.#loadSettings();
+    this.#settingsAt = (await this.#leases.beat()).settingsAt;
+    await this.#settings.load();
+    if (this.#stopping) return;
     try {
-      this.#unsubscribe = await this.#transport.subscribeJobs((queue) => {
+      this.#unsubscribe.push(await this.#transport.subscribeJobs((queue) => {
         if (queue === "*" || this.queues.includes(queue)) this.#wake();
-      });
-      this.#unsubscribeControl = await this.#transport.subscribeControl((message) => this.#onControl(message));
+      }));
+      this.#unsubscribe.push(await this.#transport.subscribeControl((message) => this.#onControl(message)));
       // Commands sent between registering and listening had no one to wake.
       this.#control.poke();
     } catch (error) {
       this.#logger.log("warn", "Listening for notifications failed; polling instead", { error: String(error) });
     }
-    this.#scheduleHeartbeat();
-    this.#scheduleMaintenance(0);
+    this.#consuming = true;
+    this.#leases.start();
+    this.#maintenance.start();
     this.#events?.worker("worker-online", this.#eventInfo());
     this.#logger.log("info", `Worker ${this.id} consuming ${this.queues.join(", ")}`, {
       worker: this.id,
       queues: this.queues,
       concurrency: this.concurrency,
       pool: this.#pool.kind,
-      tasks: this.#info.tasks,
+      tasks: info.tasks,
     });
     this.#wake();
   }
 
-  /** Applies rate and time limits: task options, overridden by settings changed at run time. */
-  async #loadSettings(): Promise<void> {
-    const overrides = new Map((await this.#transport.taskSettingList()).map((s) => [s.task, s]));
-    this.#timeLimits = new Map([...overrides.values()].filter((s) => s.timeLimit).map((s) => [s.task, s.timeLimit!]));
-    for (const task of this.#app.registry.all()) {
-      const setting = overrides.get(task.name);
-      const local = setting?.rateLimit ?? task.options.rateLimit;
-      const cluster = setting?.clusterRateLimit ?? task.options.clusterRateLimit;
-      try {
-        this.#gates.configure(task.name, {
-          local: local === undefined ? undefined : parseRate(local),
-          cluster: cluster === undefined ? undefined : parseRate(cluster, "clusterRateLimit"),
-        });
-      } catch (error) {
-        this.#logger.log("error", `Ignoring the rate limit set for task ${task.name}`, { error: String((error as Error).message) });
-      }
-    }
-  }
-
   #reloadSettings(): void {
-    this.#loadSettings().then(() => this.#wake(), (error) => {
+    this.#settings.load().then(() => this.#wake(), (error) => {
       this.#logger.log("warn", "Reloading task settings failed; the next heartbeat tries again", { error: String(error?.message ?? error) });
       this.#settingsAt = null;
     });
@@ -256,12 +257,12 @@ export class Worker {
         rssMb: Math.round(rss() / 1e5) / 10,
       }),
       active: () => ({
-        jobs: [...this.#running.values()].map(({ job }) => ({ id: job.id, task: taskOf(job), attempt: job.attempt })),
+        jobs: this.#running.values().filter((entry) => entry.started).map(({ job }) => ({ id: job.id, task: taskOf(job), attempt: job.attempt })),
       }),
       reserved: () => ({
         jobs: [
           ...this.#buffer.map((job) => ({ id: job.id, task: taskOf(job) })),
-          ...this.#gates.heldIds().map((id) => ({ id, task: "(waiting for its rate limit)" })),
+          ...this.#gates.heldJobs().map((job) => ({ id: job.id, task: "(waiting for its rate limit)" })),
         ],
       }),
       registered: () => ({ tasks: this.#app.registry.names() }),
@@ -280,11 +281,13 @@ export class Worker {
   }
 
   #status(): WorkerStatus {
-    return { pool: this.#pool.kind, prefetch: this.#window, running: this.#running.size, ...this.stats, events: this.#events !== undefined };
+    const { succeeded, failed, retried } = this.stats;
+    return { pool: this.#pool.kind, prefetch: this.#window, running: this.#running.size, succeeded, failed, retried, events: this.#events !== undefined };
   }
 
-  /** What a heartbeat reports that notifications may have missed. */
+  /** What a heartbeat reports: leases lost, and what notifications may have missed. */
   #onHeartbeat(reply: HeartbeatReply): void {
+    for (const token of reply.lost) this.#loseLease(token);
     for (const { id, terminate } of reply.revoked) this.#revoke(id, terminate);
     this.#control.poke(reply.commandsPending);
     if (reply.settingsAt !== this.#settingsAt) {
@@ -293,11 +296,35 @@ export class Worker {
     }
   }
 
+  /**
+   * A job this worker held under `token` is no longer its own (it paused past
+   * the lease and another worker took the job): stop its handler, free its
+   * slot, and never write its outcome; a waiting one is dropped.
+   */
+  #loseLease(token: JobToken): void {
+    const running = this.#running.get(token.id);
+    if (running && running.job.attempt === token.attempt) {
+      const task = taskOf(running.job);
+      running.drop(new LeaseLost(`Task ${task}[${token.id}] lost its lease: another worker may be running it.`));
+      this.#pool.kill(token.id);
+      this.#events?.lost(running.job, task);
+      this.#logger.log("warn", `Task ${task}[${token.id}] lost its lease (this worker stopped renewing it in time); its handler was aborted and its outcome will not be written`, { id: token.id, attempt: token.attempt });
+      return;
+    }
+    const waiting = this.#gates.remove(token.id) ?? this.#takeBuffered(token.id);
+    if (!waiting) return;
+    if (waiting.attempt !== token.attempt) {
+      this.#buffer.unshift(waiting);
+      return;
+    }
+    this.#logger.log("warn", `Task ${taskOf(waiting)}[${token.id}] lost its lease before it started; dropped`, { id: token.id, attempt: token.attempt });
+  }
+
   /** Ends a job this worker holds as revoked: at once if it waits or if `terminate`, else after its run, without retry. */
   #revoke(id: string, terminate: boolean): void {
     const waiting = this.#gates.remove(id) ?? this.#takeBuffered(id);
     if (waiting) {
-      this.#record(waiting, revokedOutcome(waiting, "(not started)", "The task was revoked before it started."), 0);
+      this.#outcomes.record(waiting, revokedOutcome(waiting, "(not started)", "The task was revoked before it started."), 0);
       return;
     }
     const running = this.#running.get(id);
@@ -314,9 +341,14 @@ export class Worker {
    * rate limit, or finished with its outcome not yet written (a database
    * outage must not let the lease of a job that succeeded run out).
    */
-  #heldJobIds(): string[] {
-    const unwritten = [...this.#completions.unwritten(), ...this.#retries.unwritten()].map((item) => item.id);
-    return [...this.#running.keys(), ...this.#buffer.map((job) => job.id), ...this.#gates.heldIds(), ...unwritten];
+  #heldJobs(): JobToken[] {
+    const token = ({ id, attempt }: JobToken) => ({ id, attempt });
+    return [
+      ...this.#running.values().map(({ job }) => token(job)),
+      ...this.#buffer.map(token),
+      ...this.#gates.heldJobs().map(token),
+      ...this.#outcomes.unwritten(),
+    ];
   }
 
   #takeBuffered(id: string): ClaimedJob | undefined {
@@ -333,15 +365,31 @@ export class Worker {
 
   /** Claims when there is room: at once when the buffer is empty, else once half the window is free. */
   #pump(): void {
-    if (this.#stopping || this.#claiming || this.#drained) return;
-    const room = this.concurrency + this.#window - this.#running.size - this.#buffer.length - this.#gates.heldCount;
+    if (this.#stopping || !this.#consuming || this.#claiming || this.#drained) return;
+    const waiting = this.#buffer.length + this.#gates.heldCount;
+    const room = this.concurrency + this.#window - this.#running.size - waiting;
     if (room <= 0 || (this.#buffer.length > 0 && room < Math.max(1, this.#window >> 1))) return;
-    const limit = Math.min(room, this.#app.config.batchSize);
+    const config = this.#app.config;
+    const limit = Math.min(room, config.batchSize);
     this.#claiming = true;
     this.#wokenDuringClaim = false;
-    this.#transport.jobClaim({ queues: this.queues, limit, workerId: this.id, leaseMs: this.#app.config.leaseMs, earlyAckTasks: this.#earlyAckTasks }).then(
+    this.#claimInFlight = this.#transport.jobClaim({
+      queues: this.queues,
+      limit,
+      workerId: this.id,
+      leaseMs: config.leaseMs,
+      tasks: this.#app.registry.names(),
+      maxAttempts: this.#maxAttempts,
+      startNow: this.#startNow(limit, waiting),
+      earlyAckTasks: this.#earlyAckTasks,
+    }).then(
       (jobs) => {
         this.#claimFailures = 0;
+        if (this.#stopping) {
+          // Claimed while the stop began: straight back, uncharged.
+          this.#transport.jobReleaseMany(jobs.map(({ id, attempt }) => ({ id, attempt })), this.id).catch(() => {});
+          return;
+        }
         this.#adaptWindow(jobs.length === limit);
         this.#buffer.push(...jobs);
         if (this.#events) for (const job of jobs) this.#events.received(job);
@@ -362,6 +410,22 @@ export class Worker {
       this.#claiming = false;
       this.#pump();
     });
+  }
+
+  /**
+   * How many of a claim's jobs the claim itself marks as started: those that
+   * start as soon as they arrive (free slots). The rest are marked, fenced,
+   * just before they start (start_marks.ts), so a crash charges only jobs that
+   * ran. When the jobs have proven fast (FAST_JOB_MS), waiting for a mark
+   * would idle the slots (measured: a 6x slower drain of no-op jobs), so the
+   * whole claim is marked: a crash then charges that batch, whose jobs would
+   * all have started within milliseconds anyway. Until a job has run, a
+   * worker assumes slow jobs, so a job that kills its worker at once never
+   * takes batch-mates down.
+   */
+  #startNow(limit: number, waiting: number): number {
+    if (this.#suspects === 0 && this.#averageRunMs !== undefined && this.#averageRunMs < FAST_JOB_MS) return limit;
+    return Math.max(0, this.concurrency - this.#running.size - waiting);
   }
 
   /**
@@ -416,87 +480,90 @@ export class Worker {
     return undefined;
   }
 
+  /** Takes a slot for `job`: checks it, marks it started if the claim did not, and runs its handler. */
   #run(job: ClaimedJob): void {
-    const started = performance.now();
     const prepared = prepareJob(job, { registry: this.#app.registry, clock: this.#app.clock });
     if (prepared.kind === "done") {
-      this.#record(job, prepared.outcome, performance.now() - started);
+      this.#outcomes.record(job, prepared.outcome, 0);
       return;
     }
-    const { message, task } = prepared;
+    const entry = new RunningJob(job, performance.now(), (settled, outcome) => this.#onSettled(settled, outcome));
+    this.#running.add(entry);
+    if (job.suspect) this.#suspects++;
+    if (job.started && !job.suspect) {
+      this.#invoke(entry, prepared.message, prepared.task);
+      return;
+    }
+    this.#whenStartable(job).then((held) => {
+      if (entry.settled) return;
+      if (held) return this.#invoke(entry, prepared.message, prepared.task);
+      this.#logger.log("warn", `Task ${prepared.message.task}[${job.id}] lost its lease while it waited in this worker's buffer; dropped`, { id: job.id });
+      entry.drop(new LeaseLost("The job was taken over before it started."));
+    });
+  }
+
+  /**
+   * Resolves true once `job` may start: marked started (unless the claim did)
+   * and, for a job lost with its last worker, after the jobs waiting next to
+   * it lost their claim-time marks, so that if it kills this worker too they
+   * go back uncharged. False: the job was taken from this worker meanwhile.
+   */
+  async #whenStartable(job: ClaimedJob): Promise<boolean> {
+    if (job.suspect) {
+      // A claim sent before this job counted as a suspect may bring marked jobs: let it land first.
+      await this.#claimInFlight;
+      const marked = [...this.#buffer, ...this.#gates.heldJobs()].filter((waiting) => waiting.started);
+      for (const waiting of marked) waiting.started = false;
+      try {
+        await this.#transport.jobUnstartMany(marked.map(({ id, attempt }) => ({ id, attempt })), this.id);
+      } catch (error) {
+        this.#logger.log("warn", "Clearing the start marks of waiting jobs failed; a crash now would charge them", { error: String((error as Error)?.message ?? error) });
+      }
+    }
+    return job.started || await this.#marks!.mark(job);
+  }
+
+  // deno-lint-ignore no-explicit-any
+  #invoke(entry: RunningJob, message: Message, task: Task<any, any>): void {
+    const { job, controller } = entry;
+    entry.started = true;
     this.#events?.started(job, message.task);
-    const controller = new LazyAbort();
-    const timers: ReturnType<typeof setTimeout>[] = [];
-    let settled = false;
-    const entry: RunningJob = {
-      job,
-      controller,
-      revoked: false,
-      settle: (outcome) => {
-        if (settled) return;
-        settled = true;
-        for (const timer of timers) clearTimeout(timer);
-        this.#running.delete(job.id);
-        this.#record(job, outcome, performance.now() - started);
-        if (this.#running.size === 0) this.#idle?.();
-        this.#startBuffered();
-        this.#pump();
-      },
-    };
-    this.#running.set(job.id, entry);
-    const [softMs, hardMs] = message.timeLimit ?? this.#timeLimits.get(task.name) ?? task.timeLimitMs;
+    const [softMs, hardMs] = message.timeLimit ?? this.#settings.timeLimit(task.name) ?? task.timeLimitMs;
     if (softMs !== null) {
-      timers.push(setTimeout(() => controller.abort(new SoftTimeLimitExceeded(`Task ${message.task} passed its soft time limit of ${softMs} ms.`)), softMs));
+      entry.after(softMs, () => controller.abort(new SoftTimeLimitExceeded(`Task ${message.task} passed its soft time limit of ${softMs} ms.`)));
     }
     if (hardMs !== null) {
-      timers.push(setTimeout(() => {
+      entry.after(hardMs, () => {
         const error = new TimeLimitExceeded(`Task ${message.task} passed its hard time limit of ${hardMs} ms and was stopped.`);
         controller.abort(error);
-        const killed = this.#pool.kill(job.id);
-        if (!killed) this.#logger.log("warn", `Task ${message.task}[${job.id}] passed its hard time limit; its slot is freed but the async pool cannot stop the handler`, { id: job.id });
+        if (!this.#pool.kill(job.id)) {
+          this.#logger.log("warn", `Task ${message.task}[${job.id}] passed its hard time limit: its signal was aborted and its slot freed, but the async pool cannot stop a handler, which may still be running (use --pool process to stop it)`, { id: job.id });
+        }
         entry.settle(decide(job, message, task, { kind: "error", error: toErrorInfo(error), autoRetry: false }, this.#app.clock));
-      }, hardMs));
+      });
     }
     const progress = (meta: unknown) => this.#transport.jobProgress({ id: job.id, attempt: job.attempt }, meta);
     const hooks = { get signal() { return controller.signal; }, progress };
     this.#pool.run({ jobId: job.id, attempt: job.attempt, message }, hooks).then((result) => {
-      if (entry.revoked && result.kind !== "success") {
-        entry.settle(revokedOutcome(job, message.task, "The task was revoked while it ran."));
-      } else {
-        entry.settle(decide(job, message, task, result, this.#app.clock));
-      }
+      if (entry.revoked && result.kind !== "success") entry.settle(revokedOutcome(job, message.task, "The task was revoked while it ran."));
+      else entry.settle(decide(job, message, task, result, this.#app.clock));
     }, (error) => entry.settle(decide(job, message, task, { kind: "error", error: toErrorInfo(error), autoRetry: false }, this.#app.clock)));
   }
 
-  #record(job: ClaimedJob, outcome: Outcome, ms: number): void {
-    this.#events?.outcome(job, outcome, ms);
-    if (outcome.kind === "retry") {
-      this.stats.retried++;
-      this.#retries.add(outcome.retry);
-      this.#logTask("info", job, outcome.task, ms, "RETRY", `retry in ${outcome.retry.delayMs} ms`, outcome.error.message);
-      return;
+  #onSettled(entry: RunningJob, outcome: Outcome | null): void {
+    this.#running.remove(entry);
+    if (entry.job.suspect) this.#suspects--;
+    if (outcome) {
+      const ms = performance.now() - entry.startedAt;
+      this.#averageRunMs = this.#averageRunMs === undefined ? ms : this.#averageRunMs * 0.9 + ms * 0.1;
+      this.#outcomes.record(entry.job, outcome, ms);
     }
-    const { completion } = outcome;
-    if (completion.state === "SUCCESS") this.stats.succeeded++;
-    else this.stats.failed++;
-    this.#completions.add(completion);
-    if (outcome.failed) this.#callOnFailure(outcome.failed.error, outcome.failed.message);
-    const error = completion.error && `${completion.error.type}: ${completion.error.message}`;
-    this.#logTask(completion.state === "SUCCESS" ? "info" : "warn", job, outcome.task, ms, completion.state, `${completion.state.toLowerCase()} in`, error);
-  }
-
-  /** One line per task; built only when the logger writes it (this runs once per job). */
-  #logTask(level: "info" | "warn", job: ClaimedJob, task: string, ms: number, state: string, what: string, error?: string): void {
-    if (this.#logger.enabled?.(level) === false) return;
-    const rounded = Math.round(ms * 100) / 100;
-    const text = state === "RETRY" ? `Task ${task}[${job.id}] ${what}` : `Task ${task}[${job.id}] ${what} ${rounded} ms`;
-    const fields: Record<string, unknown> = { task, id: job.id, attempt: job.attempt, ms: rounded, state };
-    if (error) fields.error = error;
-    this.#logger.log(level, text, fields);
+    this.#startBuffered();
+    this.#pump();
   }
 
   /** Runs the task's onFailure hook; its own errors are logged, never fatal. */
-  #callOnFailure(error: ErrorInfo, message: Message): void {
+  #callOnFailure(error: { type: string; message: string }, message: Message): void {
     const hook = this.#app.registry.get(message.task)?.options.onFailure;
     if (!hook) return;
     const failed = { id: message.id, name: message.task, args: message.args, kwargs: message.kwargs, retries: message.retries };
@@ -505,85 +572,50 @@ export class Worker {
     });
   }
 
-  #scheduleHeartbeat(): void {
-    this.#heartbeatTimer = setTimeout(async () => {
-      try {
-        this.#onHeartbeat(await this.#transport.workerHeartbeat(this.#info, this.#app.config.leaseMs, this.#heldJobIds(), this.#status()));
-        this.#events?.worker("worker-heartbeat", { running: this.#running.size, ...this.stats });
-      } catch (error) {
-        this.#logger.log("warn", "Heartbeat failed; leases may expire if this goes on", { error: String((error as Error)?.message ?? error) });
-      }
-      if (!this.#stopping) this.#scheduleHeartbeat();
-    }, this.#app.config.heartbeatMs);
-  }
-
-  /** Rescues expired leases and deletes expired results, with jitter so workers do not sweep in step. */
-  #scheduleMaintenance(delayMs: number): void {
-    this.#maintenanceTimer = setTimeout(async () => {
-      try {
-        const config = this.#app.config;
-        const { requeued, failed, revoked } = await this.#transport.jobRescueExpired({ resultTtlMs: config.resultTtlMs, failedTtlMs: config.failedTtlMs });
-        if (requeued || failed || revoked) this.#logger.log("warn", "Rescued jobs whose worker stopped renewing their lease", { requeued, failed, revoked });
-        await this.#transport.resultCleanExpired();
-        await this.#transport.inspectClean();
-      } catch (error) {
-        this.#logger.log("warn", "Maintenance failed; will retry", { error: String((error as Error)?.message ?? error) });
-      }
-      if (!this.#stopping) {
-        const interval = this.#app.config.maintenanceMs;
-        this.#scheduleMaintenance(interval * (0.75 + Math.random() * 0.5));
-      }
-    }, delayMs);
-  }
-
   /**
-   * Stops consuming: unstarted jobs go back to the queue at once; running
-   * ones get `graceMs` to finish, after which their signal is aborted and
-   * their jobs run again once their lease expires. Safe to call twice.
+   * Stops consuming (see shutdown.ts): unstarted jobs go back to the queue at
+   * once; running ones get `graceMs` to finish (or until stopNow()), after
+   * which they are aborted and handed back uncharged. Safe to call twice.
    */
-  stop(options: { graceMs?: number } = {}): Promise<void> {
+  stop(options: { graceMs?: number } = {}): Promise<StopReport> {
     this.#stopped ??= this.#shutdown(options.graceMs ?? this.#app.config.shutdownGraceMs);
     return this.#stopped;
   }
 
-  async #shutdown(graceMs: number): Promise<void> {
+  /** Cuts the grace short (a second signal): running jobs are handed back now. */
+  stopNow(): Promise<StopReport> {
+    this.#cut?.();
+    return this.stop();
+  }
+
+  async #shutdown(graceMs: number): Promise<StopReport> {
     this.#stopping = true;
     clearTimeout(this.#wakeTimer);
-    clearTimeout(this.#maintenanceTimer);
-    await this.#unsubscribe?.();
-    await this.#unsubscribeControl?.();
-    const unstarted = [...this.#buffer.splice(0), ...this.#gates.releaseAll()];
-    if (unstarted.length) {
-      try {
-        await this.#transport.jobReleaseMany(unstarted.map(({ id, attempt }) => ({ id, attempt })), this.id);
-      } catch (error) {
-        this.#logger.log("warn", "Handing back unstarted jobs failed; they run again when their lease expires", { error: String(error), jobs: unstarted.length });
-      }
+    this.#maintenance.stop();
+    if (!this.#consuming) {
+      // Stopped while still connecting or registering: nothing was claimed.
+      this.#leases?.stop();
+      await this.#pool.close();
+      return { interrupted: 0, handedBack: 0, unstarted: 0 };
     }
-    if (this.#running.size) {
-      this.#logger.log("info", `Waiting up to ${graceMs} ms for ${this.#running.size} running task(s)`, { running: this.#running.size });
-      const idle = new Promise<void>((resolve) => (this.#idle = resolve));
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([idle, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-      clearTimeout(timer);
-    }
-    for (const { job, controller } of this.#running.values()) {
-      controller.abort(new Error("The worker is shutting down"));
-      this.#logger.log("warn", `Task ${job.id} still running at shutdown; it runs again when its lease expires`, { id: job.id });
-    }
-    await this.#pool.close();
-    const drainMs = Math.max(5_000, this.#app.config.heartbeatMs);
-    const left = (await this.#completions.drain(drainMs)) + (await this.#retries.drain(drainMs));
-    if (left) this.#logger.log("error", "Some outcomes could not be written; those jobs run again when their lease expires", { left });
-    clearTimeout(this.#heartbeatTimer);
-    this.#events?.worker("worker-offline", { ...this.stats });
-    await this.#events?.drain(drainMs);
-    try {
-      await this.#transport.workerRemove(this.id);
-    } catch {
-      // The row ages out of inspection by its heartbeat time.
-    }
-    this.#logger.log("info", `Worker ${this.id} stopped`, { ...this.stats });
+    return await shutdownWorker({
+      workerId: this.id,
+      transport: this.#transport,
+      logger: this.#logger,
+      graceMs,
+      cut: this.#cutRequested,
+      unsubscribe: this.#unsubscribe,
+      takeUnstarted: () => [...this.#buffer.splice(0), ...this.#gates.releaseAll()],
+      running: this.#running,
+      pool: this.#pool,
+      outcomes: this.#outcomes,
+      leases: this.#leases!,
+      drainMs: Math.max(5_000, this.#app.config.heartbeatMs),
+      finish: async () => {
+        this.#events?.worker("worker-offline", { ...this.stats });
+        await this.#events?.drain(1_000);
+      },
+    });
   }
 }
 

@@ -36,6 +36,16 @@ export class WorkerEvents {
     this.sender.send(type, { taskId: job.id, task: outcome.task, data });
   }
 
+  /** The job's outcome was not stored: another worker holds the job now. */
+  discarded(job: ClaimedJob, task: string): void {
+    this.sender.send("task-discarded", { taskId: job.id, task, data: { attempt: job.attempt } });
+  }
+
+  /** The worker learned it no longer holds the job (lease lost) and stopped its handler. */
+  lost(job: ClaimedJob, task: string): void {
+    this.sender.send("task-lost", { taskId: job.id, task, data: { attempt: job.attempt } });
+  }
+
   worker(type: Extract<EventType, `worker-${string}`>, data: Record<string, unknown>): void {
     this.sender.send(type, { data });
   }

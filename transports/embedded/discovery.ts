@@ -7,6 +7,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import type { AppOptions } from "../../core/config.ts";
+import { DEFAULT_LEASE_MS } from "../../core/defaults.ts";
+import { parseDuration } from "../../core/duration.ts";
 
 export interface ServerRecord {
   url: string;
@@ -47,5 +49,7 @@ export function runningServer(dir: string): ServerRecord | undefined {
  * heartbeat is then how a worker learns of control commands.
  */
 export function embeddedTimings(options: AppOptions): Pick<AppOptions, "pollInterval" | "heartbeat"> {
-  return { pollInterval: options.pollInterval ?? 250, heartbeat: options.heartbeat ?? 1_000 };
+  // Never more than a sixth of a lease given (TQ_LEASE=2s alone must still work here).
+  const leaseMs = parseDuration(options.lease ?? DEFAULT_LEASE_MS) ?? DEFAULT_LEASE_MS;
+  return { pollInterval: options.pollInterval ?? 250, heartbeat: options.heartbeat ?? Math.min(1_000, Math.floor(leaseMs / 6)) };
 }

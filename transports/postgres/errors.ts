@@ -17,8 +17,22 @@ const CONNECTION_CODES = new Set([
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
+  // Ended by tq's own deadlines (link.ts, deadline.ts).
+  "CONNECTION_STALLED",
   "EPIPE",
+  // A write on a socket that was closed under the driver (Bun and Deno name these the Node.js way).
+  "ERR_SOCKET_CLOSED",
+  "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_WRITE_AFTER_END",
 ]);
+
+/**
+ * Server errors that end a session, not a statement: the server is shutting
+ * down or starting (57P01-57P03), it ended an idle session (57P05), or it
+ * has no connection slot left for now, as when every client reconnects at
+ * once after a restart (53300).
+ */
+const SESSION_CODES = new Set(["57P01", "57P02", "57P03", "57P05", "53300"]);
 
 /** A socket-level failure (errno style, e.g. EPIPE) or one of the driver's connection codes. */
 function isConnectionCode(code: string): boolean {
@@ -42,6 +56,13 @@ export function translateError(error: unknown, url: string, schema: string): Err
   const e = error as any;
   const code: string = e?.code ?? "";
   const target = describeTarget(url);
+  if (code === "CONNECT_TIMEOUT" || code === "CONNECTION_STALLED") {
+    const what = code === "CONNECT_TIMEOUT" ? `Cannot reach PostgreSQL at ${target}: no answer in time` : `PostgreSQL at ${target} stopped answering`;
+    return new DatabaseError(
+      `${what} (${code}). Check that the server is up and reachable from here, and that TQ_DATABASE_URL (or the "databaseUrl" option) points at it.`,
+      { cause: error, retryable: true },
+    );
+  }
   if (isConnectionCode(code)) {
     return new DatabaseError(
       `Cannot reach PostgreSQL at ${target} (${code}). Check that the server is running and that TQ_DATABASE_URL (or the "databaseUrl" option) points at it.`,
@@ -57,8 +78,9 @@ export function translateError(error: unknown, url: string, schema: string): Err
   if (code === "42P01" || code === "3F000") {
     return new DatabaseError(`tq's tables are missing in schema "${schema}" (${e.message}). Run \`tq migrate\` or leave the "migrate" option on.`, { cause: error });
   }
-  if (code === "57P01" || code === "57P02" || code === "57P03") {
-    return new DatabaseError(`PostgreSQL at ${target} is shutting down or restarting (${code}).`, { cause: error, retryable: true });
+  if (SESSION_CODES.has(code)) {
+    const why = code === "53300" ? "has no connection slot free" : "is shutting down or restarting, or ended the session";
+    return new DatabaseError(`PostgreSQL at ${target} ${why} (${code}).`, { cause: error, retryable: true });
   }
   const message = e?.message ?? String(error);
   return new DatabaseError(`Database error${code ? ` ${code}` : ""}: ${message}`, { cause: error });

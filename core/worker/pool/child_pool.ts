@@ -145,7 +145,8 @@ export class ChildPool implements HandlerPool {
     if (slot.job) {
       const { jobId } = slot.job.invocation;
       this.#options.logger.log("warn", `The ${this.kind} pool's ${slot.channel.label} ${why} while it ran job ${jobId}; starting another`, { id: jobId });
-      this.#finish(slot, failure("WorkerLost", `The pool's ${slot.channel.label} running the task ${why} before the handler finished.`));
+      const error = { type: "WorkerLost", message: `The pool's ${slot.channel.label} running the task ${why} before the handler finished.` };
+      this.#finish(slot, { kind: "lost", error });
     }
     this.#replace();
   }

@@ -9,7 +9,9 @@
 -- come back for the transport to announce to waiters of AsyncResult.get()
 -- after the commit (see transport.ts: a NOTIFY inside this transaction would
 -- serialise every completing worker's commit behind one lock). The batch is
--- also counted per queue in queue_stats.
+-- also counted per queue in queue_stats. The ids that counted come back, so
+-- the worker logs success only for results it stored and reports the rest
+-- (fenced: another worker holds the job now) as discarded.
 with input as (
   select (e->>'id')::uuid as id,
          (e->>'attempt')::integer as attempt,
@@ -23,16 +25,18 @@ with input as (
   delete from {{schema}}.jobs j
   using input i
   where j.id = i.id and j.attempt = i.attempt and j.state = 'running'
-  returning j.id, j.message->>'task' as task, j.attempt, j.worker, j.errors, j.meta, j.message, j.queue, j.created_at, j.started_at
+  returning j.id, j.message->>'task' as task, j.attempt, j.attempt - j.uncharged as attempts, j.worker, j.errors, j.interruptions,
+            j.meta, j.message, j.queue, j.created_at, j.started_at
 ), saved as (
-  insert into {{schema}}.results (id, task, state, value, error, meta, attempts, worker, finished_at, expires_at, errors, message, queue,
-                                  parent_id, root_id, sent_at, started_at)
-  select d.id, d.task, i.state, i.value, i.error, d.meta, d.attempt, d.worker, now(),
+  insert into {{schema}}.results (id, task, state, value, error, meta, attempts, worker, finished_at, expires_at, errors, interruptions,
+                                  message, queue, parent_id, root_id, sent_at, started_at)
+  select d.id, d.task, i.state, i.value, i.error, d.meta, d.attempts, d.worker, now(),
          now() + make_interval(secs => (case when i.state = 'FAILURE' then $3 else $2 end)::float8 / 1000),
          case when i.state = 'FAILURE' and i.error is not null
               then d.errors || jsonb_build_array(jsonb_build_object(
                      'attempt', d.attempt, 'at', now(), 'type', i.error->>'type', 'message', i.error->>'message'))
               else d.errors end,
+         d.interruptions,
          case when i.state = 'FAILURE' then d.message end,
          d.queue, (d.message->>'parentId')::uuid, (d.message->>'rootId')::uuid, d.created_at, d.started_at
   from done d join input i on i.id = d.id
@@ -40,7 +44,7 @@ with input as (
   on conflict (id) do update
     set task = excluded.task, state = excluded.state, value = excluded.value, error = excluded.error,
         meta = excluded.meta, attempts = excluded.attempts, worker = excluded.worker,
-        finished_at = excluded.finished_at, expires_at = excluded.expires_at, errors = excluded.errors,
+        finished_at = excluded.finished_at, expires_at = excluded.expires_at, errors = excluded.errors, interruptions = excluded.interruptions,
         message = excluded.message, queue = excluded.queue, parent_id = excluded.parent_id,
         root_id = excluded.root_id, sent_at = excluded.sent_at, started_at = excluded.started_at
   returning id
@@ -64,5 +68,6 @@ with input as (
   select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from followed) q
 )
 select (select count(*) from done)::integer as completed,
+       (select coalesce(array_agg(id::text), '{}') from done) as done,
        (select array_agg(id::text) from saved) as stored,
        (select count(*) from woken)::integer as woken

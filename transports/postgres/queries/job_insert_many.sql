@@ -3,10 +3,14 @@
 -- the driver sends the string untouched; the array order becomes seq (FIFO).
 -- $2 (countdown) and $3 (expires in) are durations in ms applied with the
 -- database clock, so a client with a skewed clock cannot move them.
--- Unique keys: each key is taken in `uniques` only if it is free (its job has
--- left the hot table and its window passed); the no-op update on conflict
--- locks and returns the current holder even if it committed after this
--- statement began, so 50 concurrent senders of one key see one job.
+-- Unique keys: each key is taken in `uniques` only if it is free (its window
+-- passed and its job has left the hot table). On conflict the update waits
+-- for and locks the latest version of the key's row, even one committed after
+-- this statement began, and returns its holder. Whether that holder's job is
+-- still queued or running is asked of job_in_queue() (migration 0006), which
+-- reads with a fresh snapshot: the statement's own cannot see a job that a
+-- racing sender committed meanwhile, and 50 racing sends of one key made up
+-- to 19 jobs. It is called once per key row, and only after the window.
 -- Wake-ups: with $5 the statement notifies each queue itself (needed inside a
 -- caller's transaction, where only the commit may wake workers); otherwise it
 -- returns the queues and the transport notifies after the commit, outside
@@ -21,10 +25,11 @@ with input as (
   from input where unique_key is not null
   order by unique_key, n
   on conflict (key) do update
-    set job_id = case when u.until < now() and not exists (select 1 from {{schema}}.jobs j where j.id = u.job_id)
-                      then excluded.job_id else u.job_id end,
-        until = case when u.until < now() and not exists (select 1 from {{schema}}.jobs j where j.id = u.job_id)
-                     then excluded.until else u.until end
+    set (job_id, until) = (
+      select case when t.free then excluded.job_id else u.job_id end,
+             case when t.free then excluded.until else u.until end
+      from (select case when u.until < now() then not {{schema}}.job_in_queue(u.job_id) else false end as free) t
+    )
   returning key, job_id
 ), inserted as (
   -- Straight from the array's scan, in its order (which becomes seq, FIFO):

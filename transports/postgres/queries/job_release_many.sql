@@ -1,14 +1,29 @@
--- Hands claimed but unstarted jobs back (graceful shutdown). The attempt the
--- claim raised is given back too, since the job never ran; only rows this
--- worker still holds under the same token are touched.
+-- Hands claimed jobs back to their queue: unstarted ones at the first stop
+-- signal, running ones when the grace is spent (or at a second signal). A
+-- job handed back did not fail: the claim is not charged as an attempt
+-- (uncharged + 1; attempt, the fencing token, is never lowered), and a job
+-- that was running gets an interruptions entry with the reason, not an error.
+-- Only rows this worker still holds under the same token are touched, so a
+-- job that finished or was taken over meanwhile is left alone. Rows are
+-- locked in id order (see job_start_many.sql). Returns how many went back.
 with input as (
-  select (e->>'id')::uuid as id, (e->>'attempt')::integer as attempt
+  select (e->>'id')::uuid as id, (e->>'attempt')::integer as attempt, e->>'reason' as reason
   from jsonb_array_elements($1::text::jsonb) as t(e)
+), held as (
+  select j.id, i.reason from {{schema}}.jobs j join input i on i.id = j.id and i.attempt = j.attempt
+  where j.state = 'running' and j.worker = $2
+  order by j.id
+  for update of j
 ), released as (
   update {{schema}}.jobs j
-  set state = 'queued', attempt = j.attempt - 1, worker = null, lease_until = null, started_at = null
-  from input i
-  where j.id = i.id and j.attempt = i.attempt and j.state = 'running' and j.worker = $2
+  set state = 'queued', worker = null, lease_until = null, started_at = null, uncharged = j.uncharged + 1,
+      interruptions = case when h.reason is null then j.interruptions
+                           else j.interruptions || jsonb_build_array(jsonb_build_object(
+                                  'attempt', j.attempt, 'at', now(), 'worker', j.worker, 'reason', h.reason)) end
+  from held h
+  where j.id = h.id
   returning j.queue
+), woken as (
+  select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from released) q
 )
-select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from released) q
+select (select count(*) from released)::integer as released, (select count(*) from woken)::integer as woken

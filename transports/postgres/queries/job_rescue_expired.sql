@@ -1,40 +1,50 @@
--- Finds running jobs whose lease ran out (their worker died or hung). Those
--- that acknowledge late, have attempts left and were not revoked go back to
--- their queue (at-least-once) with the loss in their error history; revoked
--- ones end as REVOKED; the rest fail with WorkerLost. SKIP LOCKED keeps two
--- sweeping workers, or a sweep and a completion, from blocking each other.
+-- Finds running jobs whose lease ran out (their worker died or hung), at
+-- most $3 per statement (the transport repeats while batches come back full).
+-- A job that had not started (it waited in the dead worker's buffer) goes
+-- back uncharged: it did not run, so it did not fail. A started job that
+-- acknowledges late, has charged attempts left and was not revoked goes back
+-- with the loss in its error history (at-least-once); revoked ones end as
+-- REVOKED; the rest fail with WorkerLost. SKIP LOCKED keeps two sweeping
+-- workers, or a sweep and a completion, from blocking each other.
 with expired as (
   select id from {{schema}}.jobs
   where state = 'running' and lease_until < now()
   order by lease_until
-  limit 1000
+  limit $3
   for update skip locked
 ), requeued as (
   update {{schema}}.jobs j
   set state = 'queued', worker = null, lease_until = null, started_at = null,
-      errors = j.errors || jsonb_build_array(jsonb_build_object(
+      uncharged = j.uncharged + case when j.started_at is null then 1 else 0 end,
+      errors = case when j.started_at is null then j.errors else j.errors || jsonb_build_array(jsonb_build_object(
         'attempt', j.attempt, 'at', now(), 'type', 'WorkerLost',
-        'message', 'The worker running this task (' || coalesce(j.worker, 'unknown') || ') stopped renewing its lease.'))
+        'message', 'The worker running this task (' || coalesce(j.worker, 'unknown') || ') stopped renewing its lease.')) end
   from expired e
-  where j.id = e.id and j.acks_late and j.attempt < j.max_attempts and j.revoke is null
+  where j.id = e.id and j.revoke is null
+    and (j.started_at is null or (j.acks_late and j.attempt - j.uncharged < j.max_attempts))
   returning j.queue
 ), ended as (
   delete from {{schema}}.jobs j
   using expired e
-  where j.id = e.id and not (j.acks_late and j.attempt < j.max_attempts and j.revoke is null)
-  returning j.id, j.message->>'task' as task, j.attempt, j.worker, j.acks_late, j.revoke, j.errors, j.message, j.queue, j.meta
+  where j.id = e.id
+    and not (j.revoke is null and (j.started_at is null or (j.acks_late and j.attempt - j.uncharged < j.max_attempts)))
+  returning j.id, j.message->>'task' as task, j.attempt - j.uncharged as attempts, j.worker, j.acks_late, j.revoke,
+            j.errors, j.interruptions, j.message, j.queue, j.meta
 ), saved as (
-  insert into {{schema}}.results (id, task, state, error, meta, attempts, worker, finished_at, expires_at, errors, message, queue)
+  insert into {{schema}}.results (id, task, state, error, meta, attempts, worker, finished_at, expires_at, errors, interruptions, message, queue)
   select id, task, case when revoke is not null then 'REVOKED' else 'FAILURE' end,
          case when revoke is not null then jsonb_build_object('type', 'TaskRevoked', 'message', 'The task was revoked while it ran.')
          else jsonb_build_object(
            'type', 'WorkerLost',
            'message', 'The worker running this task (' || coalesce(worker, 'unknown') || ') stopped before it finished, '
-             || case when acks_late then 'and the task has no attempts left (' || attempt || ' made).'
+             || case when acks_late then 'and the task has no attempts left (' || attempts || ' made).'
                      else 'and the task acknowledges early (acksLate: false), so it is not run again.' end) end,
-         meta, attempt, worker, now(),
+         meta, attempts, worker, now(),
          now() + make_interval(secs => (case when revoke is null then $2 else $1 end)::float8 / 1000),
-         errors, case when revoke is null then message end, queue
+         case when revoke is not null then errors else errors || jsonb_build_array(jsonb_build_object(
+           'attempt', attempts, 'at', now(), 'type', 'WorkerLost',
+           'message', 'The worker running this task (' || coalesce(worker, 'unknown') || ') stopped renewing its lease.')) end,
+         interruptions, case when revoke is null then message end, queue
   from ended
   on conflict (id) do nothing
   returning id, state
@@ -45,7 +55,8 @@ with expired as (
   select pg_notify('{{results_channel}}', string_agg(id::text, ','))
   from (select id from saved limit 200) s having count(*) > 0
 )
-select (select count(*) from requeued)::integer as requeued,
+select (select count(*) from expired)::integer as expired,
+       (select count(*) from requeued)::integer as requeued,
        (select count(*) from saved where state = 'FAILURE')::integer as failed,
        (select count(*) from saved where state = 'REVOKED')::integer as revoked,
        (select count(*) from woken)::integer as woken,

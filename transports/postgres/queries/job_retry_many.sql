@@ -1,7 +1,8 @@
 -- Puts failed jobs that have retries left back in their queue: one update of
 -- each row (never a delete and re-insert), fenced by (id, attempt), carrying
 -- the message with its raised retry count, a run_at in the future, and the
--- attempt's error added to the history.
+-- attempt's error added to the history. Returns the ids that counted (the
+-- rest were fenced: another worker holds them now).
 with input as (
   select (e->>'id')::uuid as id,
          (e->>'attempt')::integer as attempt,
@@ -18,6 +19,8 @@ with input as (
         'attempt', j.attempt, 'at', now(), 'type', i.error->>'type', 'message', i.error->>'message'))
   from input i
   where j.id = i.id and j.attempt = i.attempt and j.state = 'running'
-  returning j.queue
+  returning j.id, j.queue
+), woken as (
+  select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from retried) q
 )
-select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from retried) q
+select (select coalesce(array_agg(id::text), '{}') from retried) as done, (select count(*) from woken)::integer as woken

@@ -3,6 +3,9 @@
 -- enabled flag (`tq beat disable` outlives a deploy; a changed timing starts
 -- from now, owing nothing), and deletes code schedules the app no longer
 -- defines. A definition takes over a run-time schedule of the same name.
+-- A one-shot (at) definition whose time has passed is not written unless it
+-- is stored: it fired and was deleted then (or it was created too late to be
+-- owed anything), and writing it back would list it again for good.
 -- Returns the names deleted.
 with input as (
   select d->>'name' as name, d->>'task' as task, d->>'kind' as kind, d->>'spec' as spec, d->>'tz' as tz,
@@ -11,7 +14,11 @@ with input as (
   from jsonb_array_elements($1::text::jsonb) as t(d)
 ), upserted as (
   insert into {{schema}}.schedules as s (name, task, kind, spec, tz, args, kwargs, options, missed, enabled, source)
-  select name, task, kind, spec, tz, args, kwargs, options, missed, enabled, 'code' from input
+  select name, task, kind, spec, tz, args, kwargs, options, missed, enabled, 'code' from input i
+  -- case, not and: a cron or every spec must never reach the cast.
+  where case when i.kind = 'at'
+             then i.spec::timestamptz > now() or exists (select 1 from {{schema}}.schedules x where x.name = i.name)
+             else true end
   on conflict (name) do update
     set task = excluded.task, kind = excluded.kind, spec = excluded.spec, tz = excluded.tz,
         args = excluded.args, kwargs = excluded.kwargs, options = excluded.options, missed = excluded.missed,

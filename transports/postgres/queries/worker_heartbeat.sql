@@ -1,6 +1,10 @@
 -- One statement per heartbeat: registers or refreshes the worker row and
--- extends the lease of every job the worker holds ($9, by primary key). It
--- also returns what the worker may have missed while its notifications were
+-- extends the lease of every job the worker holds ($9 ids with $11 their
+-- attempts, by primary key; the transport sorts them, so rows are locked in id
+-- order like every statement that changes several running jobs). It returns the
+-- held jobs it could not renew (`lost`: another worker took them after this
+-- one paused past its lease, or they finished or were swept), and what the
+-- worker may have missed while its notifications were
 -- down: its jobs that were revoked, when task settings last changed, and
 -- whether a control command awaits its answer. The row also carries what `tq inspect workers`
 -- shows ($10: pool, prefetch, running and counts, events). Only the database
@@ -17,13 +21,17 @@ with registered as (
         failed = excluded.failed, retried = excluded.retried, prefetch = excluded.prefetch
   returning id
 ), extended as (
-  update {{schema}}.jobs
+  update {{schema}}.jobs j
   set lease_until = now() + make_interval(secs => $8::float8 / 1000)
-  where id = any($9::uuid[]) and worker = $1 and state = 'running'
-  returning id, revoke
+  from unnest($9::uuid[], $11::integer[]) as h(id, attempt)
+  where j.id = h.id and j.attempt = h.attempt and j.worker = $1 and j.state = 'running'
+  returning j.id, j.attempt, j.revoke
 )
 select (select count(*) from registered)::integer as registered,
        (select count(*) from extended)::integer as extended,
+       coalesce((select json_agg(json_build_object('id', l.id, 'attempt', l.attempt))
+                 from (select h.id, h.attempt from unnest($9::uuid[], $11::integer[]) as h(id, attempt)
+                       except select id, attempt from extended) l), '[]') as lost,
        coalesce((select json_agg(json_build_object('id', id, 'terminate', revoke = 'terminate'))
                  from extended where revoke is not null), '[]') as revoked,
        (select extract(epoch from max(updated_at)) * 1000 from {{schema}}.task_settings)::float8 as settings_at,
