@@ -1,0 +1,162 @@
+/**
+ * A worker's claim loop: claims jobs of its tasks when it has room (free
+ * slots plus a prefetch window that adapts to how fast jobs run), one claim
+ * in flight at a time; sleeps until the earliest delayed job, a wake-up
+ * notification or the poll interval; backs off while claims fail.
+ */
+import type { Logger } from "../logger.ts";
+import type { ClaimedJob, Transport } from "../transport.ts";
+
+/** Shortest wait before claiming again when ready jobs were all locked by other workers. */
+const MIN_REPOLL_MS = 25;
+
+/** What the claim loop needs from its worker. */
+export interface ClaimHost {
+  transport(): Transport;
+  workerId: string;
+  queues: string[];
+  concurrency: number;
+  prefetch: number;
+  leaseMs: number;
+  batchSize: number;
+  pollIntervalMs: number;
+  /** The tasks the worker has: only their jobs are claimed. */
+  tasks: string[];
+  /** Each task's declared attempts, for messages that set no maxRetries. */
+  maxAttempts: Record<string, number>;
+  /** Tasks that acknowledge early (acksLate: false). */
+  earlyAckTasks: string[];
+  /** Jobs running, and jobs claimed but waiting (buffered or held by a rate limit). */
+  occupancy(): { running: number; buffered: number; waiting: number };
+  /** True when every job of a claim may be marked started by the claim (see Worker). */
+  startsAll(): boolean;
+  /** Takes claimed jobs in claim order. */
+  accept(jobs: ClaimedJob[]): void;
+  /** Gives back jobs whose claim landed after the stop began. */
+  giveBack(jobs: ClaimedJob[]): void;
+  logger: Logger;
+}
+
+export class ClaimLoop {
+  /** Jobs claimed beyond free slots: starts at prefetch and adapts (see #adaptWindow). */
+  #window: number;
+  #claiming = false;
+  #wokenDuringClaim = false;
+  #drained = false;
+  #running = false;
+  #failures = 0;
+  #timer?: ReturnType<typeof setTimeout>;
+  #inFlight: Promise<void> = Promise.resolve();
+
+  constructor(private readonly host: ClaimHost) {
+    this.#window = host.prefetch;
+  }
+
+  /** The prefetch window now. */
+  get window(): number {
+    return this.#window;
+  }
+
+  /** Settles once the claim in flight (if any) has landed. */
+  get inFlight(): Promise<void> {
+    return this.#inFlight;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.wake();
+  }
+
+  stop(): void {
+    this.#running = false;
+    clearTimeout(this.#timer);
+  }
+
+  /** Jobs may be ready: claim as soon as there is room. */
+  wake(): void {
+    this.#drained = false;
+    // A job announced while a claim is in flight may have missed that claim's snapshot: claim again after it.
+    if (this.#claiming) this.#wokenDuringClaim = true;
+    this.pump();
+  }
+
+  /** Claims when there is room: at once when the buffer is empty, else once half the window is free. */
+  pump(): void {
+    if (!this.#running || this.#claiming || this.#drained) return;
+    const host = this.host;
+    const { running, buffered, waiting } = host.occupancy();
+    const room = host.concurrency + this.#window - running - waiting;
+    if (room <= 0 || (buffered > 0 && room < Math.max(1, this.#window >> 1))) return;
+    const limit = Math.min(room, host.batchSize);
+    this.#claiming = true;
+    this.#wokenDuringClaim = false;
+    this.#inFlight = host.transport().jobClaim({
+      queues: host.queues,
+      limit,
+      workerId: host.workerId,
+      leaseMs: host.leaseMs,
+      tasks: host.tasks,
+      maxAttempts: host.maxAttempts,
+      startNow: host.startsAll() ? limit : Math.max(0, host.concurrency - running - waiting),
+      earlyAckTasks: host.earlyAckTasks,
+    }).then(
+      (jobs) => this.#landed(jobs, limit),
+      (error) => {
+        this.#failures++;
+        this.#drained = true;
+        const delay = Math.min(host.pollIntervalMs * 5, 100 * 2 ** this.#failures);
+        host.logger.log("warn", "Claiming jobs failed; retrying", { error: String(error?.message ?? error), inMs: delay });
+        this.#setTimer(delay);
+      },
+    ).finally(() => {
+      this.#claiming = false;
+      this.pump();
+    });
+  }
+
+  #landed(jobs: ClaimedJob[], limit: number): void {
+    this.#failures = 0;
+    if (!this.#running) {
+      this.host.giveBack(jobs);
+      return;
+    }
+    this.#adaptWindow(jobs.length === limit);
+    this.host.accept(jobs);
+    if (jobs.length < limit && !this.#wokenDuringClaim) {
+      this.#drained = true;
+      this.#sleepUntilReady();
+    }
+  }
+
+  /**
+   * Sizes the prefetch window to the work: when a full claim comes back to
+   * an empty buffer and idle slots, the jobs ran faster than one claim round
+   * trip and the window doubles (up to batchSize), so fast jobs are claimed
+   * in large batches; when a claim comes back while half the window is still
+   * buffered, it shrinks back towards the configured prefetch, so slow jobs
+   * are not hoarded. A prefetch of 0 means none, and stays so.
+   */
+  #adaptWindow(full: boolean): void {
+    const { prefetch, concurrency, batchSize } = this.host;
+    if (prefetch === 0) return;
+    const { running, buffered } = this.host.occupancy();
+    const starved = buffered === 0 && running < concurrency;
+    if (full && starved) this.#window = Math.min(batchSize, this.#window * 2);
+    else if (buffered >= this.#window >> 1) this.#window = Math.max(prefetch, Math.floor(this.#window * 0.75));
+  }
+
+  /** Sleeps until the earliest delayed job is due, or the poll interval, whichever is first. */
+  #sleepUntilReady(): void {
+    const poll = this.host.pollIntervalMs;
+    this.host.transport().jobNextReadyIn(this.host.queues).then(
+      (waitMs) => this.#setTimer(waitMs === null ? poll : Math.min(poll, Math.max(MIN_REPOLL_MS, Math.ceil(waitMs)))),
+      () => this.#setTimer(poll),
+    );
+  }
+
+  #setTimer(ms: number): void {
+    if (!this.#running) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.wake(), ms);
+  }
+}
