@@ -233,6 +233,8 @@ test("a hung leader (process stopped, its session still open) is replaced after 
     }
     await first.waitFor(/beat: standing by: another beat leads/, 10_000);
     await sleep(6_000);
+    // A tick every 5 s, anchored to the epoch: on a loaded machine the window above may hold one only.
+    await eventually(async () => (await tickState(schema)).ticks.length >= 2, 12_000, "a second tick");
     for (const beat of [first, second]) beat.kill("SIGTERM");
     for (const beat of [first, second]) assert.equal(await beat.exited, 0);
 

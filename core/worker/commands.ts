@@ -14,6 +14,8 @@ export interface CommandSource {
   pool: string;
   startedAt: number;
   status(): WorkerStatus;
+  /** Outcomes not stored because another worker held the job by then. */
+  discarded(): number;
   running: RunningJobs;
   buffered(): ClaimedJob[];
   rateLimited(): ClaimedJob[];
@@ -35,6 +37,7 @@ export function workerCommands(source: CommandSource): CommandHandlers {
     stats: () => ({
       ...workerIdentity(source),
       ...source.status(),
+      discarded: source.discarded(),
       buffered: source.buffered().length,
       rateLimited: source.rateLimited().length,
       uptimeMs: Date.now() - source.startedAt,

@@ -154,6 +154,7 @@ export class Worker {
       pool: this.#pool.kind,
       startedAt: Date.now(),
       status: () => this.#status(),
+      discarded: () => this.stats.discarded,
       running: this.#running,
       buffered: () => [...this.#waiting.buffered],
       rateLimited: () => this.#gates.heldJobs(),
