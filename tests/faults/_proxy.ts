@@ -4,7 +4,9 @@
  * processes and PostgreSQL without touching the server others share.
  *
  * - `down()` cuts every connection (a reset where the runtime can send one)
- *   and refuses new ones until `up()`, like a server restart;
+ *   and resets new ones until `up()`: the server's host went away, or a
+ *   firewall reset the flows; `refuse()` resets new connections and keeps
+ *   the open ones (the first step of a restart);
  * - `stall()` keeps every open connection but forwards no byte on it until
  *   `resume()`, like a link that drops packets without a reset (a NAT or
  *   firewall that lost its state); with `{ all: true }` new connections
@@ -20,9 +22,11 @@ export interface FaultProxy {
   readonly blackholeUrl: string;
   /** Connections open through the proxy now. */
   readonly connections: number;
-  /** Cuts every connection and refuses new ones until `up()`. */
+  /** Resets new connections until `up()`; open ones carry on. */
+  refuse(): Promise<void>;
+  /** Cuts every connection and resets new ones until `up()`. */
   down(): Promise<void>;
-  /** Accepts connections again, on the same port. */
+  /** Forwards new connections again. */
   up(): Promise<void>;
   /** Stops forwarding bytes on every open connection (and with `all`, on new ones) until `resume()`. */
   stall(options?: { all?: boolean }): void;
@@ -97,7 +101,7 @@ export async function startProxy(targetUrl: string): Promise<FaultProxy> {
     server.pause();
   };
 
-  let proxy = net.createServer(onConnection);
+  const proxy = net.createServer(onConnection);
   const port = await listen(proxy, 0);
 
   const held = new Set<net.Socket>();
@@ -107,6 +111,15 @@ export async function startProxy(targetUrl: string): Promise<FaultProxy> {
     socket.on("close", () => held.delete(socket));
   });
   const blackholePort = await listen(blackhole, 0);
+
+  // New connections are accepted and reset at once rather than refused by a
+  // closed port: a listener closed and opened again on the same port was
+  // seen to leave connections hanging on Bun, as if the old one still took
+  // its share of them. To the client both are connection errors.
+  const refuse = () => {
+    isDown = true;
+    return Promise.resolve();
+  };
 
   const withPort = (p: number) => {
     const url = new URL(targetUrl);
@@ -121,21 +134,18 @@ export async function startProxy(targetUrl: string): Promise<FaultProxy> {
     get connections() {
       return pairs.size;
     },
+    refuse,
     async down() {
-      isDown = true;
-      const closed = closeServer(proxy);
+      await refuse();
       for (const pair of [...pairs]) {
         pairs.delete(pair);
         cut(pair.client);
         pair.server.destroy();
       }
-      await closed;
     },
-    async up() {
-      if (!isDown) return;
-      proxy = net.createServer(onConnection);
-      await listen(proxy, port);
+    up() {
       isDown = false;
+      return Promise.resolve();
     },
     stall(options = {}) {
       stalled = options.all === true;
@@ -157,7 +167,7 @@ export async function startProxy(targetUrl: string): Promise<FaultProxy> {
         pair.server.destroy();
       }
       for (const socket of held) socket.destroy();
-      await Promise.all([isDown ? Promise.resolve() : closeServer(proxy), closeServer(blackhole)]);
+      await Promise.all([closeServer(proxy), closeServer(blackhole)]);
     },
   };
 }

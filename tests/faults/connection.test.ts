@@ -1,14 +1,16 @@
 /**
  * The transport's side of database faults, in one process: every error a
  * dropped connection can raise is retried by the worker's writes, quickly;
- * closing an app whose server went away takes under a second; the lease
- * sweep rescues any number of orphans in one call.
+ * a statement past its deadline is given up only when the server is not
+ * running it; closing an app whose server went away takes under a second;
+ * the lease sweep rescues any number of orphans in one call.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { App } from "../../mod.ts";
 import { DatabaseError } from "../../core/errors.ts";
 import { Batcher } from "../../core/worker/batcher.ts";
+import { stillRunning } from "../../transports/postgres/deadline.ts";
 import { translateError } from "../../transports/postgres/errors.ts";
 import { DATABASE_URL, dbClient, disposeApp, dropSchema, needsServer, testApp, uniqueSchema } from "../_helpers.ts";
 import { startProxy } from "./_proxy.ts";
@@ -43,6 +45,25 @@ test("every error a dropped connection raises is translated as retryable, naming
   }
   const statement = translateError(Object.assign(new Error("syntax error"), { code: "42601" }), "postgres://x@h:1/d", "tq");
   assert.equal((statement as DatabaseError).retryable, false, "a statement's own error is not retried");
+});
+
+test("a statement past its deadline is waited for while the server still runs it, and given up when its backend is idle, gone or blocked writing to us", () => {
+  const found = new Map([
+    [1, { state: "active", waitEvent: null }],
+    [2, { state: "active", waitEvent: "transactionid" }],
+    [3, { state: "idle", waitEvent: "ClientRead" }],
+    [4, { state: "active", waitEvent: "ClientWrite" }],
+    [5, { state: "idle in transaction", waitEvent: "ClientRead" }],
+  ]);
+  assert.equal(stillRunning(found, 1), true, "running");
+  assert.equal(stillRunning(found, 2), true, "waiting for a lock");
+  assert.equal(stillRunning(found, 3), false, "idle: the request or its answer was lost");
+  assert.equal(stillRunning(found, 4), false, "blocked sending us its answer");
+  assert.equal(stillRunning(found, 5), false, "waiting for a statement we sent");
+  assert.equal(stillRunning(found, 6), false, "gone");
+  assert.equal(stillRunning(null, 1), false, "the server did not answer the probe");
+  assert.equal(stillRunning(found, undefined), true, "not sent yet: the link works");
+  assert.equal(stillRunning(new Map(), 1), true, "a server that lists no sessions (the embedded one)");
 });
 
 test("a batched write that meets any dropped-connection error is retried until written, within a second of the connection coming back", async () => {

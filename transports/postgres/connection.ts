@@ -12,10 +12,12 @@ import { DEFAULT_HEARTBEAT_MS } from "../../core/defaults.ts";
 import type { Unsubscribe } from "../../core/transport.ts";
 import type { QueryName } from "./_sql.ts";
 import { renderSql, type RenderedSql } from "./_render.ts";
-import { type ProbeResult, withDeadline } from "./deadline.ts";
+import { type ProbeResult, probeServer, withDeadline } from "./deadline.ts";
 import { describeTarget, translateError } from "./errors.ts";
 import { SocketWatch } from "./link.ts";
 import { Listener } from "./listener.ts";
+import { keepFetchedTypes } from "./fetched_types.ts";
+import { Notifier } from "./notifier.ts";
 import { runMigrations } from "./migrate.ts";
 import type { Sql } from "./sql_client.ts";
 
@@ -49,19 +51,21 @@ const STALL_HEARTBEATS = 1.5;
 const MIN_DEADLINE_MS = 1_000;
 
 /**
- * Longest wait between reconnect attempts while the server is down. The
- * driver's own backoff grows to 20 s and never shrinks while connections keep
- * failing: measured, a 5 s restart left workers idle for 18-36 s after the
- * server was back. Failing connects cost the server nothing.
+ * Longest wait before a closed connection reconnects. The driver's own
+ * backoff grows to 20 s while connections keep failing: measured, a 5 s
+ * restart left workers idle for 18-36 s after the server was back. (With
+ * closes reported clean by link.ts the driver's failure count stays at 0, so
+ * the first step applies; the callers' retries, at most a second apart,
+ * pace the attempts.) A refused connect costs the server nothing.
  */
 const RECONNECT_MAX_S = 0.5;
 
 /** Statements in flight at close get this long before their connections are destroyed. */
 const CLOSE_GRACE_MS = 300;
 
-/** Wait before the nth attempt (from 1) to reconnect, in seconds as the driver wants it: 50 ms doubling to the cap, with jitter. */
-function reconnectBackoff(attempt: number): number {
-  return Math.min(RECONNECT_MAX_S, 0.025 * 2 ** attempt) * (0.5 + Math.random() / 2);
+/** Wait before reconnecting after `failures` failed attempts, in seconds as the driver wants it: 25 ms doubling to the cap, with jitter. */
+function reconnectBackoff(failures: number): number {
+  return Math.min(RECONNECT_MAX_S, 0.025 * 2 ** failures) * (0.5 + Math.random() / 2);
 }
 
 /** The shared connection state the transport's query modules run on. */
@@ -71,16 +75,13 @@ export class PgConnection {
   readonly rendered: RenderedSql;
   readonly #target: string;
   readonly #stallMs: number;
-  readonly #probeMs: number;
   readonly #keepAliveMs: number;
   readonly #watch: SocketWatch;
-  readonly #notifierWatch: SocketWatch;
   readonly #listenerWatch: SocketWatch;
   readonly #listener: Listener;
-  /** One connection for wake-ups sent after commits; see queries/notify_many.sql. */
-  #notifier?: Sql;
+  readonly #notifier: Notifier;
   #ready?: Promise<void>;
-  #probing?: Promise<ProbeResult>;
+  readonly #probe: () => Promise<ProbeResult>;
 
   constructor(options: PostgresTransportOptions) {
     this.options = options;
@@ -88,11 +89,9 @@ export class PgConnection {
     this.#target = describeTarget(options.url);
     const beat = Math.max(MIN_DEADLINE_MS, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     this.#stallMs = Math.round(beat * STALL_HEARTBEATS);
-    this.#probeMs = Math.min(beat, CONNECT_TIMEOUT_MS);
     this.#keepAliveMs = beat;
     const timings = { connectTimeoutMs: CONNECT_TIMEOUT_MS, keepAliveMs: this.#keepAliveMs };
     this.#watch = new SocketWatch(this.#target, timings);
-    this.#notifierWatch = new SocketWatch(this.#target, timings);
     this.#listenerWatch = new SocketWatch(this.#target, timings);
     this.sql = postgres(options.url, {
       ...this.clientOptions(this.#watch, `tq:${options.appName}`),
@@ -106,13 +105,32 @@ export class PgConnection {
       stallMs: this.#stallMs,
       backoffMs: (attempt) => reconnectBackoff(attempt) * 2000,
     });
+    const notifierWatch = new SocketWatch(this.#target, timings);
+    this.#notifier = new Notifier({
+      statement: this.rendered.queries.notifyMany,
+      watch: notifierWatch,
+      open: (types) => postgres(options.url, {
+        ...this.clientOptions(notifierWatch, `tq:${options.appName}:notify`, { synchronous_commit: "off" }),
+        max: 1,
+        fetch_types: !types,
+      }),
+      pool: this.sql,
+      bounded: (query) => withDeadline(query, notifierWatch, this.#stallMs, this.#probe),
+    });
+    // Its own connection each time, with a deadline of one heartbeat.
+    const probeMs = Math.min(beat, CONNECT_TIMEOUT_MS);
+    this.#probe = probeServer(probeMs, this.rendered.queries.linkProbe, () => {
+      const watch = new SocketWatch(this.#target, { connectTimeoutMs: probeMs, keepAliveMs: this.#keepAliveMs });
+      const sql = postgres(options.url, { ...this.clientOptions(watch, `tq:${options.appName}:probe`), max: 1, fetch_types: false });
+      return { sql, watch };
+    });
   }
 
   /**
    * postgres.js options for a client of this transport: its sockets opened
    * through `watch`, the connect deadline, keepalive and reconnect backoff.
    */
-  clientOptions(watch: SocketWatch, applicationName: string): Record<string, unknown> {
+  clientOptions(watch: SocketWatch, applicationName: string, settings: Record<string, string> = {}): Record<string, unknown> {
     return {
       onnotice: () => {},
       socket: watch.open,
@@ -126,6 +144,7 @@ export class PgConnection {
         // into a constant at planning time: measured 1.0 s against 0.6 s for
         // 20,000 messages.
         plan_cache_mode: "force_generic_plan",
+        ...settings,
       },
     };
   }
@@ -192,22 +211,7 @@ export class PgConnection {
    * hints: a failure is ignored, since workers and waiters also poll.
    */
   notify(channel: string, payloads: string[]): void {
-    if (payloads.length === 0) return;
-    if (!this.#notifier) {
-      // It starts after a statement on the pool succeeded, so it borrows the
-      // pool's array types instead of fetching them: a fetch cut short by
-      // close would fail the process (see keepFetchedTypes).
-      const adopted = adoptTypes(this.sql);
-      this.#notifier = postgres(this.options.url, {
-        ...this.clientOptions(this.#notifierWatch, `tq:${this.options.appName}:notify`),
-        max: 1,
-        fetch_types: !adopted,
-      });
-      if (adopted) adopted(this.#notifier);
-    }
-    const notifier = this.#notifier;
-    const query = notifier.unsafe(this.rendered.queries.notifyMany, [channel, payloads], { prepare: true });
-    withDeadline(query, this.#notifierWatch, this.#stallMs, this.#probe).then(() => keepFetchedTypes(notifier), () => {});
+    if (payloads.length > 0) this.#notifier.send(channel, payloads);
   }
 
   /** LISTENs on `channel`; `onListen` runs once listening and again after every reconnect. */
@@ -217,79 +221,16 @@ export class PgConnection {
   }
 
   /**
-   * What the server says about this user's sessions, asked on a connection
-   * of its own with a deadline of one heartbeat; null when it did not answer.
-   * Statements that time out together share one probe.
-   */
-  readonly #probe = (): Promise<ProbeResult> => {
-    this.#probing ??= this.#askServer().finally(() => {
-      this.#probing = undefined;
-    });
-    return this.#probing;
-  };
-
-  async #askServer(): Promise<ProbeResult> {
-    const watch = new SocketWatch(this.#target, { connectTimeoutMs: this.#probeMs, keepAliveMs: this.#keepAliveMs });
-    const sql: Sql = postgres(this.options.url, { ...this.clientOptions(watch, `tq:${this.options.appName}:probe`), max: 1, fetch_types: false });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const rows = await Promise.race([
-        sql.unsafe(this.rendered.queries.linkProbe, [], { prepare: true }),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("no answer")), this.#probeMs))),
-      ]);
-      return new Map(rows.map((r: { pid: number; state: string | null; wait_event: string | null }) => [r.pid, { state: r.state, waitEvent: r.wait_event }]));
-    } catch {
-      return null;
-    } finally {
-      clearTimeout(timer);
-      sql.end({ timeout: 0 }).catch(() => {});
-      watch.destroyAll();
-    }
-  }
-
-  /**
    * Closes the pool, the notifier and the listener: statements in flight get
    * CLOSE_GRACE_MS, then every socket is destroyed, so a closed transport
    * keeps nothing open even when its server went away.
    */
   async close(): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const ended = Promise.all([
-      this.sql.end({ timeout: CLOSE_GRACE_MS / 1000 }),
-      this.#notifier?.end({ timeout: 0 }),
-      this.#listener.close(),
-    ]).catch(() => {});
+    const ended = Promise.all([this.sql.end({ timeout: CLOSE_GRACE_MS / 1000 }), this.#notifier.close(), this.#listener.close()]).catch(() => {});
     await Promise.race([ended, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS + 100)))]);
     clearTimeout(timer);
-    for (const watch of [this.#watch, this.#notifierWatch, this.#listenerWatch]) watch.destroyAll();
+    for (const watch of [this.#watch, this.#listenerWatch]) watch.destroyAll();
+    this.#notifier.destroy();
   }
-}
-
-/**
- * postgres.js asks the server for its array types on every new connection
- * and leaves that query's promise unhandled, so a backend killed during it
- * (a server restart, pg_terminate_backend) became an unhandled rejection that
- * failed the process. The types it learns are kept in the client's shared
- * options, so once a query has succeeded the fetch is switched off for the
- * connections opened after (reconnects).
- */
-export function keepFetchedTypes(sql: Sql): void {
-  if (sql.options?.fetch_types) sql.options.fetch_types = false;
-}
-
-/**
- * A function that gives another client the array types `source` fetched, or
- * undefined while it has fetched none. The parsers and serializers live in
- * the client's options, where the driver's own fetch puts them.
- */
-function adoptTypes(source: Sql): ((target: Sql) => void) | undefined {
-  const map: Record<number, number> = source.options?.shared?.typeArrayMap ?? {};
-  if (Object.keys(map).length === 0) return undefined;
-  return (target: Sql) => {
-    for (const [oid, array] of Object.entries(map)) {
-      target.options.shared.typeArrayMap[oid] = array;
-      target.options.parsers[array] = source.options.parsers[array];
-      target.options.serializers[array] = source.options.serializers[array];
-    }
-  };
 }

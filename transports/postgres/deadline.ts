@@ -12,9 +12,11 @@
  *   new connections.
  *
  * So a slow statement is never cut short, and a dead link is noticed within
- * one deadline and one probe.
+ * one deadline and one probe. A statement the driver still has not failed a
+ * deadline after its connections were ended is failed here.
  */
-import type { SocketWatch } from "./link.ts";
+import { linkError, type SocketWatch } from "./link.ts";
+import type { Sql } from "./sql_client.ts";
 
 /** What a probe found about one backend, by pid; null when the probe got no answer. */
 export type ProbeResult = Map<number, { state: string | null; waitEvent: string | null }> | null;
@@ -43,14 +45,30 @@ export function withDeadline<T>(query: DriverQuery<T>, watch: SocketWatch, stall
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let endedBefore = false;
     const check = async () => {
       const found = await probe();
       if (settled) return;
-      // Every connection of the client goes: the others crossed the same
-      // broken link, and each one spared would hold the next statement for
-      // another deadline.
-      if (!stillRunning(found, query.state?.pid)) watch.endSilent(0);
+      if (stillRunning(found, query.state?.pid)) {
+        endedBefore = false;
+      } else if (!endedBefore) {
+        // Every connection of the client goes: the others crossed the same
+        // broken link, and each one spared would hold the next statement for
+        // another deadline. The driver then fails the statement.
+        watch.endSilent(0);
+        endedBefore = true;
+      } else {
+        // Still waiting a deadline after its connections were ended: the
+        // driver lost track of it. Its caller is told, and retries.
+        settle();
+        reject(linkError("CONNECTION_STALLED", "A statement got no answer and its connection was ended, yet the driver did not fail it."));
+        return;
+      }
       arm();
+    };
+    const settle = () => {
+      settled = true;
+      clearTimeout(timer);
     };
     const arm = () => {
       timer = setTimeout(() => void check(), stallMs);
@@ -58,15 +76,48 @@ export function withDeadline<T>(query: DriverQuery<T>, watch: SocketWatch, stall
     arm();
     query.then(
       (value) => {
-        settled = true;
-        clearTimeout(timer);
+        if (settled) return;
+        settle();
         resolve(value);
       },
       (error) => {
-        settled = true;
-        clearTimeout(timer);
+        if (settled) return;
+        settle();
         reject(error);
       },
     );
   });
+}
+
+/**
+ * A probe: what the server says about this user's sessions (`query`, on a
+ * client `open` makes for the purpose and ends after), or null when it does
+ * not answer within `deadlineMs`. Statements that time out together share
+ * one probe.
+ */
+export function probeServer(deadlineMs: number, query: string, open: () => { sql: Sql; watch: SocketWatch }): () => Promise<ProbeResult> {
+  let probing: Promise<ProbeResult> | undefined;
+  const ask = async (): Promise<ProbeResult> => {
+    const { sql, watch } = open();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const rows = await Promise.race([
+        sql.unsafe(query, [], { prepare: true }),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("no answer")), deadlineMs))),
+      ]);
+      return new Map(rows.map((r: { pid: number; state: string | null; wait_event: string | null }) => [r.pid, { state: r.state, waitEvent: r.wait_event }]));
+    } catch {
+      return null;
+    } finally {
+      clearTimeout(timer);
+      sql.end({ timeout: 0 }).catch(() => {});
+      watch.destroyAll();
+    }
+  };
+  return () => {
+    probing ??= ask().finally(() => {
+      probing = undefined;
+    });
+    return probing;
+  };
 }

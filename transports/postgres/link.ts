@@ -30,8 +30,11 @@ export function linkError(code: string, message: string): Error {
 
 interface Tracked {
   socket: net.Socket;
+  openedAt: number;
   /** When the server was last heard from (or the socket was opened). */
   heardAt: number;
+  /** Whether the server ever answered on this socket. */
+  heard: boolean;
 }
 
 /** Opens, watches and ends the sockets of one postgres.js client. */
@@ -49,7 +52,7 @@ export class SocketWatch {
   readonly open = (options: DriverOptions): net.Socket => {
     const i = this.#next++ % Math.max(1, options.host.length);
     const socket = options.path ? net.connect(options.path) : net.connect(options.port[i] ?? options.port[0], options.host[i] ?? options.host[0]);
-    const tracked: Tracked = { socket, heardAt: Date.now() };
+    const tracked: Tracked = { socket, openedAt: Date.now(), heardAt: Date.now(), heard: false };
     this.#sockets.add(tracked);
     socket.setKeepAlive?.(true, this.timings.keepAliveMs);
     const { connectTimeoutMs } = this.timings;
@@ -58,6 +61,7 @@ export class SocketWatch {
     }, connectTimeoutMs);
     socket.on("data", () => {
       tracked.heardAt = Date.now();
+      tracked.heard = true;
       clearTimeout(deadline);
     });
     socket.once("close", () => {
@@ -67,13 +71,18 @@ export class SocketWatch {
     // The driver listens for errors as soon as it has the socket; this one
     // only keeps an error before then from being thrown as unhandled.
     socket.on("error", () => {});
+    // postgres.js fails the statements still owed a reply when a socket
+    // closes, but only when the close reports no error: it counts on the
+    // 'error' event for the rest. A statement handed to the connection
+    // between that event and the close (its queue still lists it as open)
+    // was then never answered nor failed, and its caller waited for good
+    // (seen after a network reset: completions and claims stuck for 50 s).
+    // Reporting every close as clean makes the driver fail them all.
+    const emit = socket.emit.bind(socket);
+    // deno-lint-ignore no-explicit-any
+    socket.emit = ((event: string | symbol, ...args: any[]) => (event === "close" ? emit("close", false) : emit(event, ...args))) as typeof socket.emit;
     return socket;
   };
-
-  /** Sockets open now. */
-  get size(): number {
-    return this.#sockets.size;
-  }
 
   /**
    * Ends every socket that has heard nothing from the server for `silentMs`,
@@ -85,8 +94,11 @@ export class SocketWatch {
     for (const tracked of [...this.#sockets]) {
       if (tracked.heardAt > before) continue;
       this.#sockets.delete(tracked);
+      const ms = Date.now() - tracked.heardAt;
       tracked.socket.destroy(
-        linkError("CONNECTION_STALLED", `PostgreSQL at ${this.target} stopped answering (nothing heard for ${Date.now() - tracked.heardAt} ms); the connection was dropped.`),
+        tracked.heard
+          ? linkError("CONNECTION_STALLED", `PostgreSQL at ${this.target} stopped answering (nothing heard for ${ms} ms); the connection was dropped.`)
+          : linkError("CONNECT_TIMEOUT", `No answer from PostgreSQL at ${this.target} within ${Date.now() - tracked.openedAt} ms of connecting.`),
       );
       ended++;
     }

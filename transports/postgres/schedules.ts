@@ -50,13 +50,13 @@ export class PgSchedules {
     const jobId = (JSON.parse(encodedMessage) as { id: string }).id;
     await this.db.ensureReady();
     return await this.db.guard(() =>
-      this.db.sql.begin(async (tx: Sql) => {
+      this.db.bounded(this.db.sql.begin(async (tx: Sql) => {
         const recorded = await this.db.run("beatTickRecord", [schedule, fireAt, jobId], tx);
         if (recorded.length === 0) return null;
         const params = [`[${encodedMessage}]`, timing.delayMs ?? null, timing.expiresInMs ?? null, timing.uniqueWindowMs ?? null, true];
         const [row] = await this.db.run("jobInsertMany", params, tx);
         return row.id as string;
-      })
+      }))
     );
   }
 
