@@ -368,6 +368,11 @@ export interface Transport {
   /** Claims up to `limit` ready jobs; see ClaimParams. */
   jobClaim(params: ClaimParams): Promise<ClaimedJob[]>;
   /**
+   * The running jobs `workerId` holds that are not among `knownIds`: a claim
+   * whose answer was lost on a broken connection. Returned as claimed.
+   */
+  jobHeldBy(workerId: string, knownIds: string[]): Promise<ClaimedJob[]>;
+  /**
    * Marks claimed jobs as started just before they run, renewing their
    * leases; returns the ids still held under their token (the others must not run).
    */

@@ -26,6 +26,8 @@ export interface ClaimHost {
   maxAttempts: Record<string, number>;
   /** Tasks that acknowledge early (acksLate: false). */
   earlyAckTasks: string[];
+  /** Every job id the worker holds in memory (running, waiting, or with an outcome unwritten). */
+  knownIds(): string[];
   /** Jobs running, and jobs claimed but waiting (buffered or held by a rate limit). */
   occupancy(): { running: number; buffered: number; waiting: number };
   /** True when every job of a claim may be marked started by the claim (see Worker). */
@@ -45,6 +47,8 @@ export class ClaimLoop {
   #drained = false;
   #running = false;
   #failures = 0;
+  /** A claim failed: it may have committed with its answer lost, so look for its jobs first. */
+  #recover = false;
   #timer?: ReturnType<typeof setTimeout>;
   #inFlight: Promise<void> = Promise.resolve();
 
@@ -90,7 +94,7 @@ export class ClaimLoop {
     const limit = Math.min(room, host.batchSize);
     this.#claiming = true;
     this.#wokenDuringClaim = false;
-    this.#inFlight = host.transport().jobClaim({
+    this.#inFlight = this.#recovered().then(() => host.transport().jobClaim({
       queues: host.queues,
       limit,
       workerId: host.workerId,
@@ -99,12 +103,14 @@ export class ClaimLoop {
       maxAttempts: host.maxAttempts,
       startNow: host.startsAll() ? limit : Math.max(0, host.concurrency - running - waiting),
       earlyAckTasks: host.earlyAckTasks,
-    }).then(
+    })).then(
       (jobs) => this.#landed(jobs, limit),
       (error) => {
         this.#failures++;
+        this.#recover = true;
         this.#drained = true;
-        const delay = Math.min(host.pollIntervalMs * 5, 100 * 2 ** this.#failures);
+        // Short and capped, with jitter: the server is usually back within seconds.
+        const delay = Math.min(1_000, 50 * 2 ** this.#failures) * (0.5 + Math.random() / 2);
         host.logger.log("warn", "Claiming jobs failed; retrying", { error: String(error?.message ?? error), inMs: delay });
         this.#setTimer(delay);
       },
@@ -112,6 +118,21 @@ export class ClaimLoop {
       this.#claiming = false;
       this.pump();
     });
+  }
+
+  /**
+   * After a failed claim: takes the jobs the database says this worker holds
+   * but it does not know (a claim that committed while its answer was lost),
+   * so they run now instead of waiting for their lease.
+   */
+  async #recovered(): Promise<void> {
+    if (!this.#recover) return;
+    const jobs = await this.host.transport().jobHeldBy(this.host.workerId, this.host.knownIds());
+    this.#recover = false;
+    if (jobs.length === 0) return;
+    this.host.logger.log("info", `Took back ${jobs.length} job(s) of a claim whose answer was lost`, { jobs: jobs.length });
+    if (this.#running) this.host.accept(jobs);
+    else this.host.giveBack(jobs);
   }
 
   #landed(jobs: ClaimedJob[], limit: number): void {

@@ -8,6 +8,9 @@
 import type { Logger } from "../logger.ts";
 import type { HeartbeatReply, JobToken, Transport, WorkerInfo, WorkerStatus } from "../transport.ts";
 
+/** Wait before the next try after a failed heartbeat (or the heartbeat period, if shorter). */
+const RETRY_MS = 1_000;
+
 export interface LeaseKeeperOptions {
   transport: () => Transport;
   info: WorkerInfo;
@@ -48,17 +51,20 @@ export class LeaseKeeper {
     clearTimeout(this.#timer);
   }
 
-  #schedule(): void {
+  #schedule(delayMs = this.#options.heartbeatMs): void {
     this.#timer = setTimeout(async () => {
+      let next = this.#options.heartbeatMs;
       try {
         const reply = await this.beat();
         if (this.#stopped) return;
         this.#options.onReply(reply);
         this.#options.onBeat?.();
       } catch (error) {
-        this.#options.logger.log("warn", "Heartbeat failed; leases may expire if this goes on", { error: String((error as Error)?.message ?? error) });
+        // Try again soon: leases are renewed as soon as the server is back.
+        next = Math.min(next, RETRY_MS);
+        this.#options.logger.log("warn", "Heartbeat failed; leases may expire if this goes on", { error: String((error as Error)?.message ?? error), inMs: next });
       }
-      if (!this.#stopped) this.#schedule();
-    }, this.#options.heartbeatMs);
+      if (!this.#stopped) this.#schedule(next);
+    }, delayMs);
   }
 }

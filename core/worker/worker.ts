@@ -142,6 +142,7 @@ export class Worker {
       tasks: app.registry.names(),
       maxAttempts: Object.fromEntries(tasks.map((task) => [task.name, (task.options.maxRetries ?? D.DEFAULT_MAX_RETRIES) + 1])),
       earlyAckTasks: tasks.filter((task) => task.options.acksLate === false).map((task) => task.name),
+      knownIds: () => this.#heldJobs().map((job) => job.id),
       occupancy: () => ({ running: this.#running.size, buffered: this.#waiting.buffered.length, waiting: this.#waiting.count }),
       startsAll: () => this.#runner.startsAll(),
       accept: (jobs) => this.#accept(jobs),

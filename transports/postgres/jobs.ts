@@ -45,6 +45,22 @@ const RESULT_NOTIFY_IDS = 200;
 /** Expired leases handled per rescue statement; the sweep goes on while batches come back full. */
 const RESCUE_BATCH = 1_000;
 
+/** Claimed rows as jobs, in claim order (RETURNING does not keep the claim's). */
+function claimedJobs(rows: ClaimRow[]): ClaimedJob[] {
+  rows.sort((a, b) => b.priority - a.priority || a.run_at.getTime() - b.run_at.getTime() || a.seq - b.seq);
+  return rows.map((r) => ({
+    id: r.id,
+    attempt: r.attempt,
+    message: r.message,
+    expired: r.expired,
+    revoke: r.revoke,
+    uncharged: r.uncharged,
+    maxAttempts: r.max_attempts,
+    started: r.started,
+    suspect: r.suspect,
+  }));
+}
+
 /**
  * Sorted by id: every statement that changes several running jobs locks them
  * in id order, so a heartbeat and a batch of completions never deadlock.
@@ -95,18 +111,11 @@ export class PgJobs {
       JSON.stringify(params.maxAttempts),
       params.startNow,
     ]);
-    rows.sort((a: ClaimRow, b: ClaimRow) => b.priority - a.priority || a.run_at.getTime() - b.run_at.getTime() || a.seq - b.seq);
-    return rows.map((r: ClaimRow) => ({
-      id: r.id,
-      attempt: r.attempt,
-      message: r.message,
-      expired: r.expired,
-      revoke: r.revoke,
-      uncharged: r.uncharged,
-      maxAttempts: r.max_attempts,
-      started: r.started,
-      suspect: r.suspect,
-    }));
+    return claimedJobs(rows);
+  }
+
+  async jobHeldBy(workerId: string, knownIds: string[]): Promise<ClaimedJob[]> {
+    return claimedJobs(await this.db.run("jobHeldBy", [workerId, knownIds]));
   }
 
   async jobStartMany(jobs: JobToken[], workerId: string, leaseMs: number): Promise<string[]> {

@@ -61,6 +61,7 @@ export class PostgresTransport implements Transport {
   jobInsertMany(...a: Args<"jobInsertMany">) { return this.#jobs.jobInsertMany(...a); }
   jobClaim(...a: Args<"jobClaim">) { return this.#jobs.jobClaim(...a); }
   jobCompleteMany(...a: Args<"jobCompleteMany">) { return this.#jobs.jobCompleteMany(...a); }
+  jobHeldBy(...a: Args<"jobHeldBy">) { return this.#jobs.jobHeldBy(...a); }
   jobStartMany(...a: Args<"jobStartMany">) { return this.#jobs.jobStartMany(...a); }
   jobUnstartMany(...a: Args<"jobUnstartMany">) { return this.#jobs.jobUnstartMany(...a); }
   jobRetryMany(...a: Args<"jobRetryMany">) { return this.#jobs.jobRetryMany(...a); }
