@@ -9,7 +9,7 @@
 import type { LamportClock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
 import type { TqEvent, Transport } from "./transport.ts";
-import { Batcher } from "./worker/batcher.ts";
+import { Batcher } from "./batcher.ts";
 
 export const TASK_EVENTS = ["task-sent", "task-received", "task-started", "task-succeeded", "task-failed", "task-retried", "task-revoked", "task-discarded", "task-lost"] as const;
 export const WORKER_EVENTS = ["worker-online", "worker-heartbeat", "worker-offline"] as const;

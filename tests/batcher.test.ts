@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Logger } from "../core/logger.ts";
-import { Batcher } from "../core/worker/batcher.ts";
+import { Batcher } from "../core/batcher.ts";
 
 const quiet: Logger = { log: () => {} };
 

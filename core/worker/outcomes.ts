@@ -9,7 +9,7 @@ import type { ErrorInfo } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Message } from "../message.ts";
 import type { ClaimedJob, Completion, JobToken, ResultTtls, RetryRequest, Transport } from "../transport.ts";
-import { Batcher } from "./batcher.ts";
+import { Batcher } from "../batcher.ts";
 import type { Outcome } from "./executor.ts";
 import type { WorkerEvents } from "./worker_events.ts";
 

@@ -7,7 +7,7 @@
  */
 import type { Logger } from "../logger.ts";
 import type { ClaimedJob, Transport } from "../transport.ts";
-import { Batcher } from "./batcher.ts";
+import { Batcher } from "../batcher.ts";
 
 interface Mark {
   job: ClaimedJob;

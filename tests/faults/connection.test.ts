@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { App } from "../../mod.ts";
 import { DatabaseError } from "../../core/errors.ts";
-import { Batcher } from "../../core/worker/batcher.ts";
+import { Batcher } from "../../core/batcher.ts";
 import { stillRunning } from "../../transports/postgres/deadline.ts";
 import { translateError } from "../../transports/postgres/errors.ts";
 import { DATABASE_URL, dbClient, disposeApp, dropSchema, needsServer, testApp, uniqueSchema } from "../_helpers.ts";

@@ -6,8 +6,8 @@
  * writes are fenced, so repeating one is safe); a batch rejected for another
  * reason is split to find the item at fault, which is dropped and reported.
  */
-import { DatabaseError } from "../errors.ts";
-import type { Logger } from "../logger.ts";
+import { DatabaseError } from "./errors.ts";
+import type { Logger } from "./logger.ts";
 
 export interface BatcherOptions<T> {
   name: string;
