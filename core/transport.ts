@@ -7,47 +7,28 @@ import type { ErrorInfo } from "./errors.ts";
 import type { Message } from "./message.ts";
 import type {
   AttemptError,
-  Interruption,
-  ScheduleDefinition,
-  TaskState,
-  TqEvent,
-  WorkerInfo,
-  WorkerStatus,
   ControlCommand,
   ControlReply,
   FailedSummary,
+  Interruption,
   JobDetail,
   JobSummary,
   QueueCount,
   QueueSummary,
   RevokeOutcome,
+  ScheduleDefinition,
   ScheduleRecord,
   StoredEvent,
   TaskSettings,
+  TaskState,
+  TqEvent,
+  WorkerInfo,
   WorkerRecord,
+  WorkerStatus,
 } from "./records.ts";
 
-export type {
-  AttemptError,
-  Interruption,
-  ScheduleDefinition,
-  TaskState,
-  TqEvent,
-  WorkerInfo,
-  WorkerStatus,
-  ControlCommand,
-  ControlReply,
-  FailedSummary,
-  JobDetail,
-  JobSummary,
-  QueueCount,
-  QueueSummary,
-  RevokeOutcome,
-  ScheduleRecord,
-  StoredEvent,
-  TaskSettings,
-  WorkerRecord,
-};
+// The records the transport returns are part of its contract: importers of this module see them too.
+export type * from "./records.ts";
 
 /** A job as claimed by a worker. `message` is unchecked: the worker validates it. */
 export interface ClaimedJob {

@@ -95,7 +95,7 @@ function errbackMessages(message: Message, error: ErrorInfo, clock: LamportClock
 /** Turns what the handler did into the outcome to write. */
 export function decide(job: ClaimedJob, message: Message, task: AnyTask, result: HandlerResult, clock: LamportClock): Outcome {
   const token = { id: job.id, attempt: job.attempt };
-  if (result.kind === "lost") return lostOutcome(job, message, result.error);
+  if (result.kind === "lost") return lostOutcome(job, message, result.error, clock);
   if (result.kind === "success") {
     const completion: Completion = { ...token, state: "SUCCESS", value: result.value };
     if (task.options.ignoreResult) completion.store = false;
@@ -115,11 +115,16 @@ export function decide(job: ClaimedJob, message: Message, task: AnyTask, result:
   const error = wantsRetry
     ? { ...result.error, message: `${result.error.message} (out of retries: ${message.retries} of ${maxRetries} used)` }
     : result.error;
+  return failedForGood(job, message, error, clock);
+}
+
+/** A job that failed for good: its failure, with its errbacks sent in the same statement, and its onFailure hook. */
+function failedForGood(job: ClaimedJob, message: Message, error: ErrorInfo, clock: LamportClock): Outcome {
   const followUps = errbackMessages(message, error, clock);
   return {
     kind: "complete",
     task: message.task,
-    completion: { ...token, state: "FAILURE", error, ...(followUps.length ? { followUps } : {}) },
+    completion: { id: job.id, attempt: job.attempt, state: "FAILURE", error, ...(followUps.length ? { followUps } : {}) },
     failed: { error, message },
   };
 }
@@ -129,18 +134,12 @@ export function decide(job: ClaimedJob, message: Message, task: AnyTask, result:
  * lease, it goes back to its queue while it has charged attempts left (its
  * retry count unchanged), and fails with the loss once it has none.
  */
-function lostOutcome(job: ClaimedJob, message: Message, error: ErrorInfo): Outcome {
+function lostOutcome(job: ClaimedJob, message: Message, error: ErrorInfo, clock: LamportClock): Outcome {
   const charged = job.attempt - job.uncharged;
   if (charged < job.maxAttempts) {
     return { kind: "retry", task: message.task, error, retry: { id: job.id, attempt: job.attempt, delayMs: 0, error, message } };
   }
-  const final = { ...error, message: `${error.message} (no attempts left: ${charged} made)` };
-  return {
-    kind: "complete",
-    task: message.task,
-    completion: { id: job.id, attempt: job.attempt, state: "FAILURE", error: final },
-    failed: { error: final, message },
-  };
+  return failedForGood(job, message, { ...error, message: `${error.message} (no attempts left: ${charged} made)` }, clock);
 }
 
 /** The task name a claimed job's message names, before the message is checked. */

@@ -91,14 +91,14 @@ export class OutcomeWriter {
     this.#options.events?.outcome(job, outcome, ms);
     if (outcome.kind === "retry") {
       this.stats.retried++;
-      this.#logTask("info", job, outcome.task, `retry in ${outcome.retry.delayMs} ms`, undefined, outcome.error);
+      this.#logTask("info", job, outcome.task, "RETRY", `retry in ${outcome.retry.delayMs} ms`, undefined, outcome.error);
       return;
     }
     const { completion } = outcome;
     if (completion.state === "SUCCESS") this.stats.succeeded++;
     else this.stats.failed++;
     if (outcome.failed) this.#options.onFailed(outcome.failed.error, outcome.failed.message);
-    this.#logTask(completion.state === "SUCCESS" ? "info" : "warn", job, outcome.task, `${completion.state.toLowerCase()} in`, ms, completion.error);
+    this.#logTask(completion.state === "SUCCESS" ? "info" : "warn", job, outcome.task, completion.state, `${completion.state.toLowerCase()} in`, ms, completion.error);
   }
 
   #discard({ job, outcome }: Pending<unknown>): void {
@@ -114,16 +114,15 @@ export class OutcomeWriter {
   }
 
   /** One line per task; built only when the logger writes it (this runs once per job). */
-  #logTask(level: "info" | "warn", job: ClaimedJob, task: string, what: string, ms?: number, error?: ErrorInfo): void {
+  #logTask(level: "info" | "warn", job: ClaimedJob, task: string, state: string, what: string, ms?: number, error?: ErrorInfo): void {
     if (this.#options.logger.enabled?.(level) === false) return;
-    const fields: Record<string, unknown> = { task, id: job.id, attempt: job.attempt };
+    const fields: Record<string, unknown> = { task, id: job.id, attempt: job.attempt, state };
     let text = `Task ${task}[${job.id}] ${what}`;
     if (ms !== undefined) {
       const rounded = Math.round(ms * 100) / 100;
       text += ` ${rounded} ms`;
       fields.ms = rounded;
     }
-    fields.state = ms === undefined ? "RETRY" : what.split(" ")[0].toUpperCase();
     if (error) fields.error = `${error.type}: ${error.message}`;
     this.#options.logger.log(level, text, fields);
   }
