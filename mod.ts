@@ -50,6 +50,8 @@ export {
   InvalidArguments,
   InvalidMessage,
   LeaseLost,
+  NotFound,
+  NotInstalled,
   ResultTimeout,
   SoftTimeLimitExceeded,
   TaskFailed,
@@ -68,7 +70,7 @@ export type { Message } from "./core/message.ts";
 export { AsyncResult } from "./core/result.ts";
 export type { GetOptions } from "./core/result.ts";
 export { Task } from "./core/task.ts";
-export type { Errback, FailedTask, SendOptions, TaskHandler, TaskOptions } from "./core/task.ts";
+export type { Errback, FailedTask, Redaction, SendOptions, TaskHandler, TaskOptions } from "./core/task.ts";
 export type { EventType } from "./core/events.ts";
 export { TASK_EVENTS, WORKER_EVENTS } from "./core/events.ts";
 export type { BroadcastOptions, BroadcastResult, Inspect, JobReport } from "./core/inspect.ts";

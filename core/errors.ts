@@ -6,36 +6,43 @@
 /** Base class of every error tq raises. */
 export class TqError extends Error {
   override name = "TqError";
+  readonly code: string = "TQ_ERROR";
 }
 
 /** An option had a value tq cannot use. The message names the option and what it accepts. */
 export class ConfigError extends TqError {
   override name = "ConfigError";
+  override readonly code: string = "CONFIG_INVALID";
 }
 
 /** A task name that no registry knows. */
 export class TaskNotRegistered extends TqError {
   override name = "TaskNotRegistered";
+  override readonly code: string = "TASK_NOT_REGISTERED";
 }
 
 /** A message that does not match the protocol's schema, or is too large. */
 export class InvalidMessage extends TqError {
   override name = "InvalidMessage";
+  override readonly code: string = "MESSAGE_INVALID";
 }
 
 /** Arguments that do not match a task's argument schema. */
 export class InvalidArguments extends TqError {
   override name = "InvalidArguments";
+  override readonly code: string = "ARGUMENTS_INVALID";
 }
 
 /** `AsyncResult.get()` ran out of time before the task finished. */
 export class ResultTimeout extends TqError {
   override name = "ResultTimeout";
+  override readonly code: string = "RESULT_TIMEOUT";
 }
 
 /** The database could not be reached or refused us. Never carries the password. */
 export class DatabaseError extends TqError {
   override name = "DatabaseError";
+  override readonly code: string = "DATABASE_ERROR";
   /** True when the connection failed rather than the statement: trying again may work. */
   readonly retryable: boolean;
 
@@ -48,6 +55,7 @@ export class DatabaseError extends TqError {
 /** The worker running a job died before it finished (at-most-once tasks, or out of attempts). */
 export class WorkerLost extends TqError {
   override name = "WorkerLost";
+  override readonly code: string = "WORKER_LOST";
 }
 
 /**
@@ -57,6 +65,7 @@ export class WorkerLost extends TqError {
  */
 export class WorkerShutdown extends TqError {
   override name = "WorkerShutdown";
+  override readonly code: string = "WORKER_SHUTDOWN";
 }
 
 /**
@@ -66,11 +75,13 @@ export class WorkerShutdown extends TqError {
  */
 export class LeaseLost extends TqError {
   override name = "LeaseLost";
+  override readonly code: string = "LEASE_LOST";
 }
 
 /** A task's hard time limit passed: the job failed and its slot was freed. */
 export class TimeLimitExceeded extends TqError {
   override name = "TimeLimitExceeded";
+  override readonly code: string = "TIME_LIMIT_EXCEEDED";
 }
 
 /**
@@ -80,18 +91,37 @@ export class TimeLimitExceeded extends TqError {
  */
 export class SoftTimeLimitExceeded extends TqError {
   override name = "SoftTimeLimitExceeded";
+  override readonly code: string = "SOFT_TIME_LIMIT_EXCEEDED";
 }
 
 /** The task was revoked. The reason of the signal of a terminated task, and the error type of a REVOKED result. */
 export class TaskRevoked extends TqError {
   override name = "TaskRevoked";
+  override readonly code: string = "TASK_REVOKED";
 }
 
-/** What a failed task left behind: the handler's error type, message and stack. */
+/** A job, result or other thing named by id that the database has no trace of. */
+export class NotFound extends TqError {
+  override name = "NotFound";
+  override readonly code: string = "NOT_FOUND";
+}
+
+/** tq's tables are not in this database and schema, and the command only reads: run `tq migrate` or start a worker. */
+export class NotInstalled extends TqError {
+  override name = "NotInstalled";
+  override readonly code: string = "NOT_INSTALLED";
+}
+
+/**
+ * What a failed task left behind: the handler's error type, message and
+ * stack. `code` is set when tq itself decided the failure (see
+ * docs/errors.md), e.g. RESULT_NOT_STORABLE.
+ */
 export interface ErrorInfo {
   type: string;
   message: string;
   stack?: string;
+  code?: string;
 }
 
 /**
@@ -106,8 +136,12 @@ export class TaskFailed extends TqError {
   /** The stack where the handler threw, in the worker's process. */
   readonly remoteStack?: string;
 
+  /** What tq decided, when it decided the failure (RESULT_NOT_STORABLE...); else TASK_FAILED. */
+  override readonly code: string;
+
   constructor(taskId: string, info: ErrorInfo) {
     super(info.message);
+    this.code = info.code ?? "TASK_FAILED";
     this.name = info.type;
     this.type = info.type;
     this.taskId = taskId;

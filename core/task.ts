@@ -56,9 +56,21 @@ export interface TaskOptions {
   ignoreResult?: boolean;
   /** JSON Schema of the argument array, checked on send and before the handler runs. */
   argsSchema?: Record<string, unknown>;
+  /**
+   * Arguments tq never shows: in `tq inspect`, events, logs and stored
+   * failures they appear as "[redacted]" (positions in the argument list,
+   * names of keyword arguments), or as what the function returns. The
+   * handler still receives the real values. See docs/security.md.
+   */
+  redact?: Redaction;
   /** Called once in the worker when the task fails for good (out of retries, or an error not retried). */
   onFailure?: (error: ErrorInfo, task: FailedTask) => void | Promise<void>;
 }
+
+/** Which arguments of a task tq hides wherever it shows them (TaskOptions.redact). */
+export type Redaction =
+  | { args?: number[]; kwargs?: string[] }
+  | ((args: unknown[], kwargs: Record<string, unknown>) => { args: unknown[]; kwargs?: Record<string, unknown> });
 
 /** What `onFailure` learns about the task that failed. */
 export interface FailedTask {
