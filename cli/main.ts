@@ -2,7 +2,7 @@
 /** The `tq` command: argument parsing and output only; the logic lives in core/. */
 import cac from "cac";
 import pkg from "../package.json" with { type: "json" };
-import { args, exit } from "../core/runtime.ts";
+import { args, exit, runtimeVersion } from "../core/runtime.ts";
 import { beatCommand } from "./commands/beat.ts";
 import { callCommand } from "./commands/call.ts";
 import { controlCommand } from "./commands/control.ts";
@@ -13,6 +13,8 @@ import { retryCommand } from "./commands/retry.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { workerCommand } from "./commands/worker.ts";
 import { EXIT, report, UsageError } from "./errors.ts";
+import { out } from "./output.ts";
+import { unknownMessage } from "./suggest.ts";
 import { provideSelfAsTq } from "./self_module.ts";
 import { POOL_CHILD_COMMAND, runPoolChild } from "../core/worker/pool/child_entry.ts";
 
@@ -61,8 +63,10 @@ function buildCli() {
     .option("--eta <time>", "Run no sooner than this ISO-8601 time")
     .option("--expires <duration|time>", "Do not run after this long from now, or after this time")
     .option("--wait", "Wait for the result and print it as JSON")
-    .option("--timeout <duration>", "With --wait: give up after this long")
+    .option("--timeout <duration>", "With --wait: give up after this long (exit 4)")
+    .option("--json", "Print one JSON object: id and state, and with --wait the value or error")
     .example("tq call add 2 3 --wait")
+    .example("tq call add 2 3 --wait --timeout 30s --json")
     .action((task, rest, flags) => callCommand(task, rest, lastValues(flags)));
   cli
     .command("inspect <what> [...args]", "See the system: queues | workers | active | scheduled | reserved | failed | registered | stats | ping | schedules | job ID | why ID")
@@ -94,6 +98,7 @@ function buildCli() {
     .command("purge <queue>", "Delete the waiting jobs of a queue (asks first)")
     .option("-A, --app <path>", "Module of the app (for its schema and database)")
     .option("-y, --yes", "Do not ask")
+    .option("--json", "Print the outcome as JSON")
     .action((queue, flags) => purgeCommand(queue, lastValues(flags)));
   cli
     .command("events", "Tail task and worker events (workers send them with -E)")
@@ -117,7 +122,7 @@ function buildCli() {
     .option("--expires <duration>", "add: a tick's job not started within this long is not run")
     .option("--missed <policy>", "add: ticks missed while no beat ran: skip (default), once or all")
     .option("--replace", "add: replace a run-time schedule of the same name")
-    .option("--json", "list: print JSON")
+    .option("--json", "add, list, remove, enable, disable: print JSON")
     .option("-l, --log-level <level>", "debug, info, warn, error or silent (default info)")
     .option("--log-format <format>", "text or json (default text)")
     .example("tq beat -A ./tasks.ts")
@@ -129,15 +134,24 @@ function buildCli() {
     .option("-A, --app <path>", "Module of the app (for its schema and database)")
     .option("--all-failed", "Every failed job (of --task, if given)")
     .option("--task <name>", "With --all-failed: only this task's")
+    .option("--json", "Print the ids sent again as JSON")
     .example("tq retry --all-failed --task send_email")
     .action((ids, flags) => retryCommand(ids, lastValues(flags)));
   cli
     .command("migrate", "Create or update tq's tables (also done automatically on first use)")
     .option("-A, --app <path>", "Module of the app (for its schema)")
+    .option("--json", "Print the outcome as JSON")
     .action((flags) => migrateCommand(lastValues(flags)));
   cli.help();
-  cli.version(`${VERSION} (${COMMIT})`);
+  cli.version(VERSION);
+  // The real runtime: cac would name the Node.js version Bun and Deno emulate.
+  cli.globalCommand.outputVersion = () => out(versionLine());
   return cli;
+}
+
+/** `tq 0.1.0 (commit) on bun 1.4.5`: what runs, built from what, on which runtime. */
+export function versionLine(): string {
+  return `tq ${VERSION} (${COMMIT}) on ${runtimeVersion()}`;
 }
 
 /** A flag given twice arrives as an array: the last one wins, as in most CLIs. */
@@ -155,7 +169,10 @@ export async function main(argv: string[]): Promise<number> {
     cli.parse(["tq", "tq", ...argv], { run: false });
     if (!cli.matchedCommand) {
       if (cli.options.help || cli.options.version) return EXIT.ok;
-      if (cli.args.length) throw new UsageError(`Unknown command "${cli.args[0]}". Run \`tq --help\` for the commands.`);
+      if (cli.args.length) {
+        const names = cli.commands.map((c) => c.name).filter(Boolean);
+        throw new UsageError(`${unknownMessage("command", String(cli.args[0]), names)} Run \`tq --help\` for the commands.`);
+      }
       cli.outputHelp();
       return EXIT.usage;
     }
@@ -163,8 +180,21 @@ export async function main(argv: string[]): Promise<number> {
     const code = await cli.runMatchedCommand();
     return typeof code === "number" ? code : EXIT.ok;
   } catch (error) {
-    return report(error);
+    // Scripts that asked for JSON get JSON, even when the command line itself was wrong.
+    return report(withOptionHint(error, cli), { json: argv.includes("--json") });
   }
+}
+
+/** cac's "Unknown option `--jsn`", with the nearest option of the command. */
+function withOptionHint(error: unknown, cli: ReturnType<typeof buildCli>): unknown {
+  const match = /^Unknown option `(--?[\w-]+)`$/.exec((error as Error)?.message ?? "");
+  if ((error as Error)?.name !== "CACError" || !match) return error;
+  // cac reports the option camel-cased (--logLevl): compare it as it was typed.
+  const typed = match[1].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const command = cli.matchedCommand;
+  const options = [...(command?.options ?? []), ...cli.globalCommand.options].flatMap((o) => o.rawName.match(/--?[\w-]+/g) ?? []);
+  (error as Error).message = `${unknownMessage("option", typed, options)} Run \`tq ${command ? `${command.name} ` : ""}--help\` for the options.`;
+  return error;
 }
 
 if (import.meta.main) {

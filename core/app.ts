@@ -13,7 +13,9 @@ import { createLogger, type Logger } from "./logger.ts";
 import { EventSender } from "./events.ts";
 import { Inspect } from "./inspect.ts";
 import { explain, type WhyReport } from "./why.ts";
+import { rejectUnknownSendOptions } from "./known_options.ts";
 import { encodeMessage } from "./message.ts";
+import { shownArgs } from "./redact.ts";
 import { Registry } from "./registry.ts";
 import { AsyncResult } from "./result.ts";
 import { ResultWaiter } from "./result_waiter.ts";
@@ -183,18 +185,24 @@ export class App implements TaskSender {
 
   /** Sends one job per argument list, in one statement. `options.id` is not allowed here. */
   async sendMany<R = unknown>(name: string, argsList: unknown[][], options: SendOptions = {}): Promise<AsyncResult<R>[]> {
+    rejectUnknownSendOptions(options, name);
     const task = this.registry.get(name);
     const defaults = { defaultQueue: this.config.defaultQueue, clock: this.clock.forward() };
     if (argsList.length > 1 && options.id) throw new TypeError(`Send option "id" names one job; it cannot be used to send ${argsList.length}.`);
     const messages = argsList.map((args) => buildMessage(name, args, options, task?.options, defaults));
+    // Whenever this process has the task, its arguments are checked before anything is written.
+    if (task) for (const args of argsList) task.checkArgs(args, options.kwargs);
     const encoded = messages.map((message) => encodeMessage(message, this.config.maxMessageBytes));
     const timing = insertTiming(options, task?.options);
     await this.ready();
     // A unique send may come back with the id of the job that already holds its key.
-    const ids = await this.transport.jobInsertMany(encoded, { ...timing, sql: options.sql });
+    // What tq shows of the arguments (TaskOptions.redact); without the task's code, its stored rule applies (docs/security.md).
+    const argsShown = messages.map((m) => shownArgs(task?.options.redact, m.args, m.kwargs));
+    const ids = await this.transport.jobInsertMany(encoded, { ...timing, sql: options.sql, argsShown });
     if (this.config.events) {
       // In the caller's transaction when it passed one: a rollback leaves neither job nor event.
-      const sent = messages.map((m) => ({ taskId: m.id, task: name, clock: m.clock, data: { queue: m.queue, args: m.args } }));
+      // Arguments this process has no redaction for get the task's stored rule, as its job does.
+      const sent = messages.map((m, i) => ({ taskId: m.id, task: name, clock: m.clock, data: { queue: m.queue, args: argsShown[i]?.args ?? m.args }, argsByRule: !argsShown[i] }));
       await this.events.sendIn(options.sql, "task-sent", sent);
     }
     return ids.map((id) => new AsyncResult<R>(id, this.results));

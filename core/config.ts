@@ -3,6 +3,7 @@
  * bad option, and the TQ_* environment mapping.
  */
 import * as D from "./defaults.ts";
+import { checkDatabaseUrl } from "./database_url.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError } from "./errors.ts";
 import type { Logger, LogLevel } from "./logger.ts";
@@ -169,9 +170,8 @@ export function resolveConfig(options: AppOptions): Config {
     throw new ConfigError(`Option "defaultQueue" must be 1-100 characters of letters, digits and _.:-, got ${JSON.stringify(defaultQueue)}.`);
   }
   const databaseUrl = options.databaseUrl ?? D.DEFAULT_DATABASE_URL;
-  if (typeof databaseUrl !== "string" || !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError(`Option "databaseUrl" must be a postgres:// URL, got a value that is not one.`);
-  }
+  // Before any driver sees it: a driver's error would quote it, password and all.
+  checkDatabaseUrl(databaseUrl);
   const logLevel = options.logLevel ?? D.DEFAULT_LOG_LEVEL;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`Option "logLevel" must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}.`);
@@ -244,13 +244,4 @@ export function checkBeatTiming(checkMs: number, leaseMs: number, maxBackoffMs: 
   }
 }
 
-/** The database URL with its password replaced, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(unparseable database URL)";
-  }
-}
+export { redactUrl } from "./database_url.ts";

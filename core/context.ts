@@ -49,6 +49,7 @@ export interface TaskContext {
  */
 export class RetryRequested extends TqError {
   override name = "Retry";
+  override readonly code: string = "RETRY_REQUESTED";
   readonly countdown?: Duration;
   readonly error?: unknown;
 

@@ -2,6 +2,7 @@
  * Error types (STYLE.md 6). Users catch these by class; the transport
  * translates database errors into them and keeps the original as `cause`.
  */
+import { boundedText, boundedType } from "./storable.ts";
 
 /** Base class of every error tq raises. */
 export class TqError extends Error {
@@ -149,10 +150,18 @@ export class TaskFailed extends TqError {
   }
 }
 
-/** Turns anything a handler threw, including non-Errors, into stored error info. */
+/**
+ * Turns anything a handler threw, including non-Errors, into stored error
+ * info: storable (no NUL, no lone surrogate) and bounded, the message and
+ * the stack at most 8 KB each, cuts marked.
+ */
 export function toErrorInfo(thrown: unknown): ErrorInfo {
   if (thrown instanceof Error) {
-    return { type: thrown.name || thrown.constructor?.name || "Error", message: thrown.message, stack: thrown.stack };
+    const info: ErrorInfo = { type: boundedType(thrown.name || thrown.constructor?.name || "Error"), message: boundedText(String(thrown.message)) };
+    if (thrown.stack) info.stack = boundedText(thrown.stack);
+    const code = (thrown as { code?: unknown }).code;
+    if (thrown instanceof TqError && typeof code === "string") info.code = code;
+    return info;
   }
   let message: string;
   try {
@@ -160,5 +169,5 @@ export function toErrorInfo(thrown: unknown): ErrorInfo {
   } catch {
     message = String(thrown);
   }
-  return { type: "NonErrorThrown", message: `The handler threw a non-Error value: ${message}` };
+  return { type: "NonErrorThrown", message: boundedText(`The handler threw a non-Error value: ${message}`) };
 }

@@ -4,7 +4,10 @@
  * worker-online, worker-heartbeat, worker-offline. Each carries the
  * sender's Lamport clock, which orders the events of one task across
  * processes, and its wall-clock time. They are written in batches to the
- * events table (kept an hour) and tailed with `tq events`.
+ * events table (kept an hour) and tailed with `tq events`. Only task-sent
+ * carries arguments, and only as tq shows them (TaskOptions.redact,
+ * core/redact.ts, or the task's stored rule for a sender without its code);
+ * see docs/security.md.
  */
 import type { LamportClock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
@@ -22,6 +25,8 @@ export interface EventFields {
   /** The clock value it happened at (a sent message carries its own); otherwise the clock moves forward for it. */
   clock?: number;
   data?: Record<string, unknown>;
+  /** `data.args` come from a sender without the task's code: the store applies the task's redaction rule. */
+  argsByRule?: boolean;
 }
 
 /**
@@ -72,6 +77,7 @@ export class EventSender {
     if (fields.task) event.task = fields.task;
     if (this.#worker) event.worker = this.#worker;
     if (fields.data) event.data = fields.data;
+    if (fields.argsByRule) event.argsByRule = true;
     return event;
   }
 

@@ -4,6 +4,7 @@
  * jobs, its stats, whether it answers) is asked by broadcast, and the
  * replies are collected until every live worker answered or time ran out.
  */
+import { NotFound, NotInstalled } from "./errors.ts";
 import type {
   ControlReply,
   FailedSummary,
@@ -112,13 +113,37 @@ export class Inspect {
     }
   }
 
-  /** Everything stored about a task: message, attempts and errors, result, timings, parent and children, events. */
+  /**
+   * Everything stored about a task: message, attempts and errors, result,
+   * timings, parent and children, events. NotFound when the database has no
+   * trace of `id` (no job, result, event or child): never sent to this
+   * schema, or long gone, rather than PENDING.
+   */
   async job(id: string): Promise<JobReport> {
     const transport = await this.transport();
     const [detail, children, events] = await Promise.all([transport.inspectJob(id), transport.inspectChildren(id), transport.eventList(0, 1_000, id)]);
+    if (!detail.job && !detail.result && events.length === 0 && children.length === 0) {
+      throw new NotFound(`No task ${id} is known here: it was never sent to this schema, or its result expired and was deleted.`);
+    }
     const message = (detail.job?.message ?? detail.result?.message ?? null) as { task?: string } | null;
     const retries = (detail.job?.message as { retries?: number } | undefined)?.retries ?? 0;
     const state: TaskState = detail.result?.state ?? (detail.job?.state === "running" ? "STARTED" : retries > 0 ? "RETRY" : "PENDING");
     return { id, state, task: detail.result?.task ?? message?.task ?? null, ...detail, children, events };
+  }
+}
+
+/**
+ * Throws NotInstalled unless tq's tables are in the transport's schema, at
+ * the version this code needs; creates nothing. For read-only callers (`tq
+ * inspect`, `tq events`), whose app has the "migrate" option off. `where`
+ * names the schema and database for the message.
+ */
+export async function requireInstalled(transport: Transport, where: string): Promise<void> {
+  const { applied, latest } = await transport.migrationStatus();
+  if (applied === 0) {
+    throw new NotInstalled(`tq's tables are not in ${where}: run \`tq migrate\` (or start a worker) to create them, or check TQ_DATABASE_URL and TQ_SCHEMA.`);
+  }
+  if (applied < latest) {
+    throw new NotInstalled(`tq's tables in ${where} are at migration ${applied}, and this tq needs ${latest}. Run \`tq migrate\` to update them.`);
   }
 }

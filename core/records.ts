@@ -61,6 +61,8 @@ export interface TqEvent {
   task?: string;
   worker?: string;
   data?: Record<string, unknown>;
+  /** task-sent from a sender without the task's code: the store shows `data.args` by the task's stored redaction rule (docs/security.md). */
+  argsByRule?: boolean;
 }
 
 /** A schedule as stored: what to send and when. */

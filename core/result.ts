@@ -5,6 +5,7 @@
  */
 import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError, TaskFailed } from "./errors.ts";
+import { rejectUnknownGetOptions } from "./known_options.ts";
 import type { ResultRecord, RevokeOutcome, TaskState } from "./transport.ts";
 
 /** Where an AsyncResult reads from: the app's result waiter. */
@@ -35,6 +36,7 @@ export class AsyncResult<R = unknown> {
 
   /** Waits for the task and returns its value, or rejects with TaskFailed (named after the handler's error type). */
   async get(options: GetOptions = {}): Promise<R> {
+    rejectUnknownGetOptions(options);
     let timeoutMs: number | undefined;
     if (options.timeout !== undefined) {
       timeoutMs = parseDuration(options.timeout);

@@ -43,7 +43,13 @@ export class ResultWaiter implements ResultSource {
     return this.#transport().resultForget(id);
   }
 
-  async waitFor(id: string, timeoutMs: number | undefined): Promise<ResultRecord> {
+  /**
+   * Not async, and nothing awaited before returning `done`: the caller's
+   * handler is attached at once, so a timeout that fires while the first
+   * check is still running reaches the caller's `catch` and nothing else
+   * (it used to surface as an unhandled rejection that ended the process).
+   */
+  waitFor(id: string, timeoutMs: number | undefined): Promise<ResultRecord> {
     let waiter!: Waiter;
     const done = new Promise<ResultRecord>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -61,17 +67,21 @@ export class ResultWaiter implements ResultSource {
     let set = this.#waiters.get(id);
     if (!set) this.#waiters.set(id, set = new Set());
     set.add(waiter);
+    void this.#start(id, waiter);
+    return done;
+  }
+
+  /** Listens, then looks once: the task may have finished before we listened. Never rejects. */
+  async #start(id: string, waiter: Waiter): Promise<void> {
     try {
       await this.#subscribe();
-      // The task may have finished before we listened: look once now. An
-      // unreachable database fails the call here instead of polling for good.
+      // An unreachable database fails the wait here instead of polling for good.
       await this.#check([id], true);
     } catch (error) {
       this.#remove(id, waiter);
       waiter.reject(error as Error);
     }
     this.#schedulePoll();
-    return done;
   }
 
   #remove(id: string, waiter: Waiter): void {

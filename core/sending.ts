@@ -1,7 +1,8 @@
 /** Builds messages from send options: ids, times, routing and provenance. */
 import * as D from "./defaults.ts";
 import { type Duration, parseDuration } from "./duration.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError, InvalidArguments } from "./errors.ts";
+import { storableProblem } from "./storable.ts";
 import { createHash } from "node:crypto";
 import { assertMessage, type Message, PROTOCOL_VERSION } from "./message.ts";
 import { hostname, pid } from "./runtime.ts";
@@ -36,6 +37,7 @@ export function buildMessage(
   defaults: MessageDefaults,
 ): Message {
   if (!Array.isArray(args)) throw new ConfigError(`Arguments of task "${name}" must be an array, got ${typeof args}.`);
+  assertStorableArguments(name, args, options.kwargs);
   const id = options.id ?? crypto.randomUUID();
   const message: Message = {
     v: PROTOCOL_VERSION,
@@ -64,6 +66,18 @@ export function buildMessage(
   if (options.errback !== undefined) message.errbacks = errbacks(options.errback);
   assertMessage(message);
   return message;
+}
+
+/**
+ * Refuses arguments PostgreSQL cannot store, or JSON would silently change
+ * (a function dropped, a Map emptied), before anything is written, naming
+ * the task and where in the arguments the value is.
+ */
+function assertStorableArguments(name: string, args: unknown[], kwargs: Record<string, unknown> | undefined): void {
+  const problem = storableProblem(args, "args") ?? (kwargs === undefined ? undefined : storableProblem(kwargs, "kwargs"));
+  if (problem) {
+    throw new InvalidArguments(`Task "${name}": ${problem.path} cannot be sent: it is ${problem.reason}. Nothing was sent.`);
+  }
 }
 
 /** `expires` as ms from now when it is a duration; undefined when it is a time (or absent). */

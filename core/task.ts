@@ -4,12 +4,15 @@
  * `applyAsync()` and `AsyncResult.get()`.
  */
 import { ajv, describeErrors } from "./_ajv.ts";
+import { rejectUnknownTaskOptions } from "./known_options.ts";
+import { type Arity, handlerArity } from "./arity.ts";
 import type { BackoffKind } from "./backoff.ts";
 import type { TaskContext } from "./context.ts";
 import { DEFAULT_MAX_RETRIES, QUEUE_NAME } from "./defaults.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError, type ErrorInfo, InvalidArguments } from "./errors.ts";
 import { parseRate, type Rate } from "./rate.ts";
+import { checkRedaction } from "./redact.ts";
 import type { AsyncResult } from "./result.ts";
 import type { Message } from "./message.ts";
 
@@ -125,6 +128,8 @@ export interface TaskSender {
 
 /** Checks registration options; throws ConfigError naming the bad one. */
 export function validateTaskOptions(options: TaskOptions): void {
+  if (typeof options !== "object" || options === null) throw new ConfigError(`Task options must be an object or a name, got ${JSON.stringify(options)}.`);
+  rejectUnknownTaskOptions(options);
   const { name, queue, priority, maxRetries, retryBackoff, autoRetryFor, timeLimit } = options;
   if (typeof name !== "string" || name.length === 0 || name.length > 200) {
     throw new ConfigError(`Task option "name" must be a non-empty string of at most 200 characters, got ${JSON.stringify(name)}.`);
@@ -152,6 +157,7 @@ export function validateTaskOptions(options: TaskOptions): void {
   if (timeLimit !== undefined) timeLimitMs(timeLimit, `Task "${name}": option "timeLimit"`);
   if (options.rateLimit !== undefined) parseRate(options.rateLimit, `rateLimit" of task "${name}`);
   if (options.clusterRateLimit !== undefined) parseRate(options.clusterRateLimit, `clusterRateLimit" of task "${name}`);
+  checkRedaction(name, options.redact);
 }
 
 /** [soft, hard] in ms (null for none) from duration options; throws ConfigError naming `where`. */
@@ -182,6 +188,8 @@ export class Task<A extends any[] = any[], R = unknown> {
   readonly timeLimitMs: [number | null, number | null];
   readonly #sender: TaskSender;
   readonly #checkArgs?: (args: unknown[]) => void;
+  /** The fewest and most arguments the handler takes (kwargs, when given, come as one more). */
+  readonly arity: Arity;
 
   constructor(sender: TaskSender, options: TaskOptions, handler: TaskHandler<A, R>) {
     validateTaskOptions(options);
@@ -191,6 +199,7 @@ export class Task<A extends any[] = any[], R = unknown> {
     this.handler = handler;
     this.timeLimitMs = options.timeLimit ? timeLimitMs(options.timeLimit, `Task "${options.name}": option "timeLimit"`) : [null, null];
     this.#sender = sender;
+    this.arity = handlerArity(handler);
     if (options.argsSchema) {
       const validate = ajv.compile(options.argsSchema);
       this.#checkArgs = (args) => {
@@ -199,8 +208,22 @@ export class Task<A extends any[] = any[], R = unknown> {
     }
   }
 
-  /** Throws InvalidArguments when `args` do not match the task's argsSchema. */
-  checkArgs(args: unknown[]): void {
+  /**
+   * Throws InvalidArguments when `args` (and `kwargs`, passed to the handler
+   * as one more argument when not empty) are too few or too many for the
+   * handler, or do not match the task's argsSchema.
+   */
+  checkArgs(args: unknown[], kwargs?: Record<string, unknown>): void {
+    const given = args.length + (kwargs && Object.keys(kwargs).length ? 1 : 0);
+    const { min, max } = this.arity;
+    if (given < min || (max !== undefined && given > max)) {
+      const takes = max === undefined ? `at least ${min}` : min === max ? `${min}` : `${min} to ${max}`;
+      const counted = given === args.length ? "" : " (keyword arguments count as one more)";
+      throw new InvalidArguments(
+        `Task "${this.name}" takes ${takes} argument${takes === "1" ? "" : "s"}, got ${given}${counted}.` +
+          (given < min ? " An optional parameter needs a default value (b = 0): TypeScript's b?: is not visible at run time." : ""),
+      );
+    }
     this.#checkArgs?.(args);
   }
 
@@ -211,13 +234,12 @@ export class Task<A extends any[] = any[], R = unknown> {
 
   /** Sends the task with call options (queue, priority, countdown, transaction...). */
   async applyAsync(args: A, options: SendOptions = {}): Promise<AsyncResult<Awaited<R>>> {
-    this.checkArgs(args);
+    // The app checks the arguments against this task when it sends.
     return this.#sender.sendTask<Awaited<R>>(this.name, args, options);
   }
 
   /** Sends one job per argument list in a single statement. */
   async delayMany(argsList: A[], options: SendOptions = {}): Promise<AsyncResult<Awaited<R>>[]> {
-    for (const args of argsList) this.checkArgs(args);
     return this.#sender.sendMany<Awaited<R>>(this.name, argsList, options);
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { ErrorInfo } from "./errors.ts";
 import type { Message } from "./message.ts";
+import type { RedactionRule, ShownArgs } from "./redact.ts";
 import type {
   AttemptError,
   ControlCommand,
@@ -108,6 +109,12 @@ export interface InsertOptions {
   expiresInMs?: number;
   /** Unique keys stay taken at least this long after sending. */
   uniqueWindowMs?: number;
+  /**
+   * What tq shows of each message's arguments, in order (TaskOptions.redact,
+   * core/redact.ts); undefined where the sender knows no redaction for its
+   * task. Such messages get the rule workers stored for their task.
+   */
+  argsShown?: (ShownArgs | undefined)[];
 }
 
 /** How long finished results are kept: successes and revokes, and failures (which keep their message). */
@@ -213,6 +220,12 @@ export interface Transport {
     settings: { rateLimit?: string | null; clusterRateLimit?: string | null; timeLimit?: [number | null, number | null] | "option" },
   ): Promise<void>;
   taskSettingList(): Promise<TaskSettings[]>;
+  /**
+   * Stores the redaction rules of a worker's tasks (an empty rule removes
+   * one), for jobs sent by name without the code, and redacts by them the
+   * stored jobs and failures of those tasks that still show their arguments.
+   */
+  taskRedactionPutMany(rules: RedactionRule[]): Promise<void>;
   /** Calls `onWake` when jobs may be ready in a queue. */
   subscribeJobs(onWake: (queue: string) => void): Promise<Unsubscribe>;
   /** Calls `onFinished` with the ids of tasks that finished. */
@@ -281,6 +294,11 @@ export interface Transport {
   beatLeaderTry(params: { leaseMs: number }): Promise<boolean>;
   /** Gives up beat leadership and closes its connection. */
   beatLeaderRelease(): Promise<void>;
+  /**
+   * The newest migration applied to this schema (0 when tq's tables are not
+   * there) and the newest this code knows; asking creates and migrates nothing.
+   */
+  migrationStatus(): Promise<{ applied: number; latest: number }>;
   /** The database server's version, for reports. */
   serverVersion(): Promise<string>;
   /** Deletes everything tq stored: all jobs, results and workers of this app's schema. */

@@ -31,11 +31,37 @@ if [[ -z "${TQ_TEST_DATABASE_URL:-}" ]]; then
   echo "TQ_TEST_DATABASE_URL is not set: testing on an embedded database at $TQ_TEST_DATABASE_URL"
 fi
 
-if [[ "$only" != deno ]]; then
+# Both runtimes at once by default: most of a run is waiting (for workers,
+# leases, timers), so together they take little longer than the slower one.
+# Each test works in a schema of its own, so the two never meet.
+# TQ_TEST_SERIAL=1 runs one after the other, with live output (always so on
+# the embedded database, whose one socket is slow enough already).
+run_bun() { "$bin/bun" test --timeout 120000 tests/; }
+run_deno() { "$bin/deno" test -A tests/; }
+if [[ -n "$only" ]]; then
+  echo "== $only test =="
+  "run_$only"
+elif [[ "${TQ_TEST_SERIAL:-}" == 1 || "${TQ_TEST_EMBEDDED:-}" == 1 ]]; then
   echo "== bun test =="
-  "$bin/bun" test --timeout 120000 tests/
-fi
-if [[ "$only" != bun ]]; then
+  run_bun
   echo "== deno test =="
-  "$bin/deno" test -A tests/
+  run_deno
+else
+  logs="$(mktemp -d)"
+  echo "running bun test and deno test side by side (TQ_TEST_SERIAL=1 for one at a time)"
+  run_bun >"$logs/bun.log" 2>&1 &
+  bun_pid=$!
+  deno_status=0
+  run_deno >"$logs/deno.log" 2>&1 || deno_status=$?
+  bun_status=0
+  wait $bun_pid || bun_status=$?
+  echo "== bun test (exit $bun_status) =="
+  cat "$logs/bun.log"
+  echo "== deno test (exit $deno_status) =="
+  cat "$logs/deno.log"
+  rm -rf "$logs"
+  if [[ $bun_status -ne 0 || $deno_status -ne 0 ]]; then
+    echo "FAILED: bun exit $bun_status, deno exit $deno_status"
+    exit 1
+  fi
 fi

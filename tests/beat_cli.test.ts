@@ -40,8 +40,8 @@ test("tq beat add, list, disable, enable and remove manage stored schedules; bad
 
     assert.equal((await tq(schema, "beat", "remove", "ping")).code, 0);
     const missing = await tq(schema, "beat", "remove", "ping");
-    assert.equal(missing.code, 1);
-    assert.match(missing.output, /no schedule named "ping"/);
+    assert.equal(missing.code, 5, "a name with no trace is not found (docs/cli.md)");
+    assert.match(missing.output, /No schedule named "ping"/);
 
     const bad: [string[], RegExp][] = [
       [["beat", "add", "x", "--task", "t", "--cron", "0 3 * * *", "--tz", "Moon/Base"], /Unknown time zone "Moon\/Base"/],

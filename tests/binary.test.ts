@@ -53,7 +53,7 @@ test("the linux-x64 binary shows its version and commit, and runs a user's tasks
   try {
     const version = await run(binary, ["--version"], dir);
     assert.equal(version.code, 0);
-    assert.match(version.output, new RegExp(`tq/${pkg.version.replaceAll(".", "\\.")} \\((?:[0-9a-f]{7,}|unknown)\\)`));
+    assert.match(version.output, new RegExp(`tq ${pkg.version.replaceAll(".", "\\.")} \\((?:[0-9a-f]{7,}|unknown)\\) on bun \\d+\\.\\d+\\.\\d+`));
 
     worker = runCommand(binary, ["worker", "-A", "./tasks.ts", "--concurrency", "4"], { cwd: dir, env });
     await worker.waitFor(/consuming/, 30_000);

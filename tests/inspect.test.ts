@@ -281,8 +281,8 @@ test("tq inspect job shows message, attempts with errors, result, timings and ch
 
     const missing = crypto.randomUUID();
     const unknown = await tq(schema, ["inspect", "job", missing]);
-    assert.equal(unknown.code, 1);
-    assert.match(unknown.output, new RegExp(`no task ${missing} is known`));
+    assert.equal(unknown.code, 5, "an id with no trace is not found (docs/cli.md)");
+    assert.match(unknown.output, new RegExp(`No task ${missing} is known`));
   } finally {
     await worker?.stop({ graceMs: 1_000 });
     await disposeApp(app);
@@ -356,8 +356,8 @@ test("tq inspect why names each reason", async () => {
     const cliHeld = await tq(schema, ["inspect", "why", held[0].id]);
     assert.match(cliHeld.output, new RegExp(`^rate-limited: It is rate-limited: worker ${lit(throttled.id)} holds it until the rate limit of "limited" lets it start\\.$`, "m"));
     const cliUnknown = await tq(schema, ["inspect", "why", unknownId]);
-    assert.equal(cliUnknown.code, 1);
-    assert.match(cliUnknown.output, new RegExp(`^unknown: No task ${unknownId} is known here`, "m"));
+    assert.equal(cliUnknown.code, 5, "an id with no trace is not found (docs/cli.md)");
+    assert.match(cliUnknown.output, new RegExp(`^tq: No task ${unknownId} is known here`, "m"));
   } finally {
     release.open();
     for (const worker of workers) await worker.stop({ graceMs: 1_000 });

@@ -1,7 +1,7 @@
 /** Task-level behaviour inside one process: context, argument schemas, retries, result expiry, resilience. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { InvalidArguments, type TaskContext, TaskFailed, Worker } from "../mod.ts";
+import { App, InvalidArguments, type TaskContext, TaskFailed, Worker } from "../mod.ts";
 import { dbClient, disposeApp, eventually, testApp, needsServer } from "./_helpers.ts";
 
 test("a handler sees its context as `this`: id, name, retries, queue, root id and an AbortSignal", async () => {
@@ -35,9 +35,13 @@ test("arguments that break a task's argsSchema are refused on send and failed on
   try {
     // deno-lint-ignore no-explicit-any
     await assert.rejects(square.delay("seven" as any), (e: unknown) => e instanceof InvalidArguments && /argsSchema/.test(e.message));
-    // Sent by name (no check on this side): the worker refuses it.
-    const byName = await app.sendTask("square", ["seven"]);
-    await assert.rejects(byName.get({ timeout: 10_000 }), (e: unknown) => e instanceof TaskFailed && e.name === "InvalidArguments");
+    // Sent by name from an app that has the task: checked all the same.
+    await assert.rejects(app.sendTask("square", ["seven"]), InvalidArguments);
+    // Sent by name from a process without the task's code: the worker refuses it.
+    const producer = new App({ databaseUrl: app.config.databaseUrl, schema: app.config.schema, logLevel: "silent" });
+    const byName = await producer.sendTask("square", ["seven"]);
+    await producer.close();
+    await assert.rejects(app.asyncResult(byName.id).get({ timeout: 10_000 }), (e: unknown) => e instanceof TaskFailed && e.name === "InvalidArguments");
     assert.equal(await (await square.delay(7)).get({ timeout: 10_000 }), 49);
     assert.equal(ran, 1);
   } finally {

@@ -2,10 +2,11 @@
  * `tq beat`: runs beat (any number of them; one leads), or manages the
  * stored schedules: add, list, remove, enable, disable.
  */
-import { type App, at, Beat, type BeatEntry, cron, every, type MissedPolicy, type ScheduleInfo } from "../../mod.ts";
+import { type App, at, Beat, type BeatEntry, cron, every, type MissedPolicy, NotFound, type ScheduleInfo } from "../../mod.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { parseJsonFlag } from "../json_flag.ts";
-import { appFromOptions } from "../load_app.ts";
+import { appFromOptions, readOnlyApp } from "../load_app.ts";
+import { unknownMessage } from "../suggest.ts";
 import { stopOnSignals } from "../stop_signals.ts";
 import { loggerFromFlags } from "../logging.ts";
 import { err, out } from "../output.ts";
@@ -32,28 +33,40 @@ export interface BeatFlags {
 
 const USAGE = "Use tq beat [-A tasks.ts] to run beat, or tq beat add|list|remove|enable|disable.";
 
+const ACTIONS = ["run", "add", "list", "remove", "enable", "disable"];
+
 export async function beatCommand(action: string | undefined, rest: string[], flags: BeatFlags): Promise<number> {
-  if (action === undefined || action === "run") return await runBeat(flags);
+  if (action === undefined || action === "run") {
+    if (flags.json) throw new UsageError("--json applies to tq beat add, list, remove, enable and disable; a running beat logs JSON with --log-format json.");
+    return await runBeat(flags);
+  }
   const name = rest[0] === undefined ? undefined : String(rest[0]);
-  if (action === "list") return await withApp(flags, (app) => listSchedules(app, flags));
-  if (!["add", "remove", "enable", "disable"].includes(action)) throw new UsageError(`Unknown beat command "${action}". ${USAGE}`);
+  if (action === "list") {
+    // Read-only: against a database without tq it says so (NotInstalled) and creates nothing.
+    const app = await readOnlyApp(flags);
+    try {
+      return await listSchedules(app, flags);
+    } finally {
+      await app.close();
+    }
+  }
+  if (!["add", "remove", "enable", "disable"].includes(action)) throw new UsageError(`${unknownMessage("beat command", String(action), ACTIONS)} ${USAGE}`);
   if (!name) throw new UsageError(`tq beat ${action} needs a schedule name: tq beat ${action} NAME`);
   if (action === "add") {
     const entry = entryFromFlags(flags);
     return await withApp(flags, async (app) => {
       const outcome = await app.schedules.add(name, entry, { replace: flags.replace === true });
-      const next = (await app.schedules.list()).find((s) => s.name === name)?.nextRunAt;
-      out(`Schedule ${name} ${outcome}: ${entry.task} ${entry.schedule.describe()}; next run ${next ? next.toISOString() : "never"}.`);
+      const next = (await app.schedules.list()).find((s) => s.name === name)?.nextRunAt ?? null;
+      if (flags.json) out(JSON.stringify({ name, outcome, task: entry.task, schedule: entry.schedule.describe(), nextRunAt: next }));
+      else out(`Schedule ${name} ${outcome}: ${entry.task} ${entry.schedule.describe()}; next run ${next ? next.toISOString() : "never"}.`);
       return EXIT.ok;
     });
   }
   return await withApp(flags, async (app) => {
     const done = action === "remove" ? await app.schedules.remove(name) : await app.schedules[action as "enable" | "disable"](name);
-    if (!done) {
-      err(`tq: no schedule named "${name}". \`tq beat list\` shows them.`);
-      return EXIT.failure;
-    }
-    out(`Schedule ${name} ${action === "remove" ? "removed" : `${action}d`}.`);
+    if (!done) throw new NotFound(`No schedule named "${name}". \`tq beat list\` shows them.`);
+    const outcome = action === "remove" ? "removed" : `${action}d`;
+    out(flags.json ? JSON.stringify({ name, outcome }) : `Schedule ${name} ${outcome}.`);
     return EXIT.ok;
   });
 }

@@ -1,7 +1,8 @@
 /** `tq call NAME [ARGS...]`: sends a task by name and optionally waits for its result. */
-import { type App, TaskFailed } from "../../mod.ts";
+import { type App, type ResultRecord, ResultTimeout, TaskFailed } from "../../mod.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { unknownTask } from "../../core/registry.ts";
+import { unwrap } from "../../core/result.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { parseJsonFlag } from "../json_flag.ts";
 import { appFromOptions } from "../load_app.ts";
@@ -18,6 +19,7 @@ export interface CallFlags {
   expires?: string | number;
   wait?: boolean;
   timeout?: string | number;
+  json?: boolean;
 }
 
 /** A command-line argument as JSON when it parses as JSON, else as the string itself. */
@@ -51,6 +53,7 @@ export async function callCommand(name: string, rawArgs: unknown[], flags: CallF
   const priority = flags.priority === undefined ? undefined : Number(flags.priority);
   const timeout = flags.timeout === undefined ? undefined : parseDuration(String(flags.timeout));
   if (flags.timeout !== undefined && timeout === undefined) throw new UsageError(`--timeout must be a duration such as 10s, got "${flags.timeout}".`);
+  if (flags.timeout !== undefined && !flags.wait) throw new UsageError("--timeout applies to --wait: tq call TASK ARGS... --wait --timeout 10s");
   const { app, fromModule } = await appFromOptions(flags);
   try {
     await app.migrate();
@@ -59,18 +62,35 @@ export async function callCommand(name: string, rawArgs: unknown[], flags: CallF
     const expires = flags.expires === undefined ? undefined : String(flags.expires);
     const result = await app.sendTask(name, args, { queue: flags.queue, priority, countdown, eta: flags.eta, expires, kwargs });
     if (!flags.wait) {
-      out(result.id);
+      out(flags.json ? JSON.stringify({ id: result.id, state: "PENDING" }) : result.id);
       return EXIT.ok;
     }
-    try {
-      out(JSON.stringify(await result.get({ timeout })));
-      return EXIT.ok;
-    } catch (error) {
-      if (!(error instanceof TaskFailed)) throw error;
-      err(`tq: task ${name}[${result.id}] failed: ${error.type}: ${error.message}`);
-      return EXIT.failure;
-    }
+    return await waitAndPrint(app, name, result.id, timeout, flags.json === true);
   } finally {
     await app.close();
+  }
+}
+
+/** Waits for task `id` and prints its outcome: the value, the failure, or that time ran out. */
+async function waitAndPrint(app: App, name: string, id: string, timeoutMs: number | undefined, json: boolean): Promise<number> {
+  let record: ResultRecord;
+  try {
+    record = await app.results.waitFor(id, timeoutMs);
+  } catch (error) {
+    if (!(error instanceof ResultTimeout)) throw error;
+    const { state } = await app.results.fetch(id);
+    err(`tq: task ${name}[${id}] did not finish within ${timeoutMs} ms. It is ${state} and carries on; \`tq inspect job ${id}\` follows it.`);
+    if (json) out(JSON.stringify({ id, state, timeout: true }));
+    return EXIT.timeout;
+  }
+  try {
+    const value = unwrap(record);
+    out(json ? JSON.stringify({ id, state: record.state, value }) : JSON.stringify(value));
+    return EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof TaskFailed)) throw error;
+    err(`tq: task ${name}[${id}] ${record.state === "REVOKED" ? "was revoked" : "failed"}: ${error.type}: ${error.message}`);
+    if (json) out(JSON.stringify({ id, state: record.state, error: { type: error.type, message: error.message, code: error.code } }));
+    return EXIT.failure;
   }
 }

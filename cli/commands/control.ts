@@ -9,6 +9,7 @@ import { parseDuration } from "../../core/duration.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { appFromOptions } from "../load_app.ts";
 import { err, out } from "../output.ts";
+import { unknownMessage } from "../suggest.ts";
 
 export interface ControlFlags {
   app?: string;
@@ -19,6 +20,7 @@ export interface ControlFlags {
   timeout?: string | number;
 }
 
+const ACTION_NAMES = ["revoke", "rate-limit", "time-limit", "ping", "shutdown", "add-consumer", "cancel-consumer"];
 const ACTIONS = "revoke ID... [--terminate] | rate-limit TASK RATE [--cluster] | time-limit TASK SOFT HARD | ping | shutdown [--worker ID] | add-consumer QUEUE | cancel-consumer QUEUE";
 
 const REVOKE_WORDS = {
@@ -29,11 +31,11 @@ const REVOKE_WORDS = {
 } as const;
 
 export async function controlCommand(action: string, rest: string[], flags: ControlFlags): Promise<number> {
-  if (action === "revoke") return revoke(rest, flags);
-  if (action === "rate-limit") return rateLimit(rest, flags);
-  if (action === "time-limit") return timeLimit(rest, flags);
-  if (["ping", "shutdown", "add-consumer", "cancel-consumer"].includes(action)) return broadcast(action, rest, flags);
-  throw new UsageError(`Unknown control command "${action}". Use one of: ${ACTIONS}.`);
+  if (action === "revoke") return await revoke(rest, flags);
+  if (action === "rate-limit") return await rateLimit(rest, flags);
+  if (action === "time-limit") return await timeLimit(rest, flags);
+  if (["ping", "shutdown", "add-consumer", "cancel-consumer"].includes(action)) return await broadcast(action, rest, flags);
+  throw new UsageError(`${unknownMessage("control command", String(action), ACTION_NAMES)} Use one of: ${ACTIONS}.`);
 }
 
 async function timeLimit(rest: string[], flags: ControlFlags): Promise<number> {
@@ -46,10 +48,11 @@ async function timeLimit(rest: string[], flags: ControlFlags): Promise<number> {
   try {
     if (soft === "off" && hard === undefined) {
       await app.control.timeLimit(task, null);
-      out(`Time limits of ${task} set at run time removed; its options apply again.`);
+      out(flags.json ? JSON.stringify({ task, timeLimit: null }) : `Time limits of ${task} set at run time removed; its options apply again.`);
     } else {
-      await app.control.timeLimit(task, { soft: limit(soft), hard: limit(hard) });
-      out(`Time limits of ${task} set to soft ${soft}, hard ${hard ?? "none"} in every worker.`);
+      const timeLimit = { soft: limit(soft), hard: limit(hard) };
+      await app.control.timeLimit(task, timeLimit);
+      out(flags.json ? JSON.stringify({ task, timeLimit }) : `Time limits of ${task} set to soft ${soft}, hard ${hard ?? "none"} in every worker.`);
     }
     return EXIT.ok;
   } finally {
@@ -92,7 +95,8 @@ async function revoke(ids: string[], flags: ControlFlags): Promise<number> {
     const outcomes = await app.control.revoke(ids.map(String), { terminate: flags.terminate === true });
     if (flags.json) out(JSON.stringify(outcomes));
     else for (const o of outcomes) out(`${o.id}: ${REVOKE_WORDS[o.outcome]}${o.worker ? ` (${o.worker})` : ""}`);
-    return outcomes.some((o) => o.outcome === "unknown") ? EXIT.failure : EXIT.ok;
+    // The others were revoked all the same; the exit code tells a script some id had no trace.
+    return outcomes.some((o) => o.outcome === "unknown") ? EXIT.notFound : EXIT.ok;
   } finally {
     await app.close();
   }
@@ -106,7 +110,8 @@ async function rateLimit(rest: string[], flags: ControlFlags): Promise<number> {
     const value = rate === "off" || rate === "none" ? null : rate;
     await app.control.rateLimit(task, value, { cluster: flags.cluster === true });
     const scope = flags.cluster ? "cluster-wide" : "per worker";
-    out(value === null ? `Rate limit (${scope}) of ${task} removed; its option applies again.` : `Rate limit (${scope}) of ${task} set to ${value}.`);
+    if (flags.json) out(JSON.stringify({ task, rateLimit: value, scope: flags.cluster ? "cluster" : "worker" }));
+    else out(value === null ? `Rate limit (${scope}) of ${task} removed; its option applies again.` : `Rate limit (${scope}) of ${task} set to ${value}.`);
     return EXIT.ok;
   } finally {
     await app.close();

@@ -6,7 +6,7 @@
 import type { StoredEvent } from "../../mod.ts";
 import { onSignal } from "../../core/runtime.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { appFromOptions } from "../load_app.ts";
+import { readOnlyApp } from "../load_app.ts";
 import { out } from "../output.ts";
 import { type Colour, paint } from "../table.ts";
 
@@ -29,8 +29,8 @@ const SETTLE_MS = 5_000;
 
 export async function eventsCommand(flags: EventsFlags): Promise<number> {
   if (flags.task !== undefined && !/^[0-9a-fA-F-]{36}$/.test(String(flags.task))) throw new UsageError(`--task takes a task id (a UUID), got "${flags.task}".`);
-  const { app } = await appFromOptions(flags);
-  await app.ready();
+  // Read-only: against a database without tq it says so (NotInstalled) and creates nothing.
+  const app = await readOnlyApp(flags);
   const transport = app.transport;
   /** Every id at or below it has been printed or will never appear. */
   const startCursor = await transport.eventCursor();

@@ -3,11 +3,12 @@
  * registered, stats, ping, schedules, job ID (or result ID), why ID. Tables
  * for people, `--json` for scripts.
  */
-import type { App, JobSummary, WorkerRecord } from "../../mod.ts";
+import { type App, type JobSummary, NotFound, type WorkerRecord } from "../../mod.ts";
 import type { BroadcastResult, JobReport } from "../../core/inspect.ts";
 import { parseDuration } from "../../core/duration.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { appFromOptions } from "../load_app.ts";
+import { readOnlyApp } from "../load_app.ts";
+import { unknownMessage } from "../suggest.ts";
 import { err, out } from "../output.ts";
 import { type Cell, humanMs, isoOrDash, paint, printTable, stateColour } from "../table.ts";
 import { listSchedules } from "./beat.ts";
@@ -24,9 +25,8 @@ export interface InspectFlags {
 const WHAT = ["queues", "workers", "active", "scheduled", "reserved", "failed", "registered", "stats", "ping", "schedules", "job", "result", "why"];
 
 export async function inspectCommand(what: string | undefined, rest: string[], flags: InspectFlags): Promise<number> {
-  if (!what || !WHAT.includes(what)) {
-    throw new UsageError(`${what ? `Unknown inspect command "${what}"` : "tq inspect needs what to show"}: use one of ${WHAT.join(", ")}.`);
-  }
+  if (!what) throw new UsageError(`tq inspect needs what to show: use one of ${WHAT.join(", ")}.`);
+  if (!WHAT.includes(what)) throw new UsageError(`${unknownMessage("inspect command", String(what), WHAT)} Use one of ${WHAT.join(", ")}.`);
   const id = rest[0] === undefined ? undefined : String(rest[0]);
   if ((what === "job" || what === "result" || what === "why") && !id) throw new UsageError(`tq inspect ${what} needs a task id: tq inspect ${what} ID`);
   if (id !== undefined && !/^[0-9a-fA-F-]{36}$/.test(id)) throw new UsageError(`"${id}" is not a task id: a task id is a UUID such as 1b4e28ba-2fa1-11d2-883f-0016d3cca427.`);
@@ -35,7 +35,8 @@ export async function inspectCommand(what: string | undefined, rest: string[], f
   const timeoutMs = flags.timeout === undefined ? 2_000 : parseDuration(String(flags.timeout));
   if (timeoutMs === undefined) throw new UsageError(`--timeout must be a duration such as 2s, got "${flags.timeout}".`);
 
-  const { app } = await appFromOptions(flags);
+  // Read-only: against a database without tq it says so (NotInstalled) and creates nothing.
+  const app = await readOnlyApp(flags);
   try {
     const task = flags.task === undefined ? undefined : String(flags.task);
     const broadcast = { worker: flags.worker, timeoutMs };
@@ -153,11 +154,6 @@ function showReplies(flags: InspectFlags, what: string, result: BroadcastResult)
 }
 
 function showJob(flags: InspectFlags, report: JobReport): number {
-  if (!report.job && !report.result) {
-    err(`tq: no task ${report.id} is known: never sent to this schema, or its result expired.`);
-    if (flags.json) out(JSON.stringify(report));
-    return EXIT.failure;
-  }
   if (flags.json) {
     out(JSON.stringify(report));
     return EXIT.ok;
@@ -219,9 +215,12 @@ function showJob(flags: InspectFlags, report: JobReport): number {
 
 async function showWhy(app: App, flags: InspectFlags, id: string): Promise<number> {
   const report = await app.why(id);
+  const unknown = report.reasons.find((r) => r.code === "unknown");
+  // As `tq inspect job`: an id with no trace is an error (exit 5), not a reason.
+  if (unknown) throw new NotFound(unknown.message);
   if (flags.json) out(JSON.stringify(report));
   else for (const reason of report.reasons) out(`${reason.code}: ${reason.message}`);
-  return report.reasons.some((r) => r.code === "unknown") ? EXIT.failure : EXIT.ok;
+  return EXIT.ok;
 }
 
 function truncate(text: string, max: number): string {

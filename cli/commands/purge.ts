@@ -8,6 +8,7 @@ import { out } from "../output.ts";
 export interface PurgeFlags {
   app?: string;
   yes?: boolean;
+  json?: boolean;
 }
 
 export async function purgeCommand(queue: string, flags: PurgeFlags): Promise<number> {
@@ -15,7 +16,7 @@ export async function purgeCommand(queue: string, flags: PurgeFlags): Promise<nu
   try {
     const waiting = await app.control.queued(String(queue));
     if (waiting === 0) {
-      out(`Queue ${queue} has no waiting jobs.`);
+      out(flags.json ? JSON.stringify({ queue: String(queue), deleted: 0 }) : `Queue ${queue} has no waiting jobs.`);
       return EXIT.ok;
     }
     if (!flags.yes) {
@@ -24,12 +25,12 @@ export async function purgeCommand(queue: string, flags: PurgeFlags): Promise<nu
       const answer = await prompt.question(`Delete ${waiting} waiting job(s) of queue ${queue}? They cannot be recovered. [y/N] `);
       prompt.close();
       if (!/^y(es)?$/i.test(answer.trim())) {
-        out("Nothing deleted.");
+        out(flags.json ? JSON.stringify({ queue: String(queue), deleted: 0 }) : "Nothing deleted.");
         return EXIT.failure;
       }
     }
     const purged = await app.control.purge(String(queue));
-    out(`Deleted ${purged} waiting job(s) of queue ${queue}; running ones finish.`);
+    out(flags.json ? JSON.stringify({ queue: String(queue), deleted: purged }) : `Deleted ${purged} waiting job(s) of queue ${queue}; running ones finish.`);
     return EXIT.ok;
   } finally {
     await app.close();

@@ -7,6 +7,7 @@ export interface RetryFlags {
   app?: string;
   allFailed?: boolean;
   task?: string;
+  json?: boolean;
 }
 
 export async function retryCommand(ids: string[], flags: RetryFlags): Promise<number> {
@@ -18,10 +19,15 @@ export async function retryCommand(ids: string[], flags: RetryFlags): Promise<nu
   const { app } = await appFromOptions(flags);
   try {
     const requeued = await app.retryFailed({ ids: ids.map(String), task: flags.task, all: flags.allFailed === true });
-    for (const id of requeued) out(id);
     const missing = ids.filter((id) => !requeued.includes(String(id).toLowerCase()));
-    if (missing.length) throw new UsageError(`Not failed (or no longer kept): ${missing.join(", ")}. Only failed jobs within "failedTtl" can be retried.`);
-    if (requeued.length === 0) out("No failed jobs matched.");
+    if (!flags.json) for (const id of requeued) out(id);
+    if (missing.length) {
+      // With --json the error is the one object printed, so it names the ids that were sent again too.
+      const sent = requeued.length ? ` The others were sent again: ${requeued.join(", ")}.` : "";
+      throw new UsageError(`Not failed (or no longer kept): ${missing.join(", ")}. Only failed jobs within "failedTtl" can be retried.${sent}`);
+    }
+    if (flags.json) out(JSON.stringify({ requeued }));
+    else if (requeued.length === 0) out("No failed jobs matched.");
     return EXIT.ok;
   } finally {
     await app.close();

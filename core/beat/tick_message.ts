@@ -1,5 +1,6 @@
 /** The job a schedule sends on each tick, built like any other send. */
 import { encodeMessage } from "../message.ts";
+import { shownArgs } from "../redact.ts";
 import { buildMessage, insertTiming, type MessageDefaults } from "../sending.ts";
 import type { SendOptions, TaskOptions } from "../task.ts";
 import type { InsertOptions, ScheduleDefinition } from "../transport.ts";
@@ -18,5 +19,6 @@ export function tickMessage(
 ): TickMessage {
   const options = { ...definition.options, kwargs: definition.kwargs } as SendOptions;
   const message = buildMessage(definition.task, definition.args, options, task, defaults);
-  return { encoded: encodeMessage(message, maxMessageBytes), timing: insertTiming(options, task) };
+  const argsShown = [shownArgs(task?.redact, message.args, message.kwargs)];
+  return { encoded: encodeMessage(message, maxMessageBytes), timing: { ...insertTiming(options, task), argsShown } };
 }

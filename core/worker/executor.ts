@@ -41,9 +41,9 @@ function ended(job: ClaimedJob, task: string, state: Completion["state"], error:
 export function prepareJob(job: ClaimedJob, deps: ExecutorDeps): Prepared {
   const raw = job.message as Partial<Message> | null;
   const taskName = typeof raw?.task === "string" ? raw.task : "(unknown)";
-  if (job.revoke) return ended(job, taskName, "REVOKED", { type: "TaskRevoked", message: "The task was revoked before it could run again." });
+  if (job.revoke) return ended(job, taskName, "REVOKED", { type: "TaskRevoked", code: "TASK_REVOKED", message: "The task was revoked before it could run again." });
   if (job.expired) {
-    return ended(job, taskName, "REVOKED", { type: "TaskExpired", message: `The task expired at ${raw?.expires ?? "its expiry time"} before a worker could start it; it was not run.` });
+    return ended(job, taskName, "REVOKED", { type: "TaskExpired", code: "TASK_EXPIRED", message: `The task expired at ${raw?.expires ?? "its expiry time"} before a worker could start it; it was not run.` });
   }
   const problem = messageProblem(raw);
   if (problem) {
@@ -54,7 +54,7 @@ export function prepareJob(job: ClaimedJob, deps: ExecutorDeps): Prepared {
   const task = deps.registry.get(message.task);
   if (!task) return ended(job, taskName, "FAILURE", toErrorInfo(unknownTask(message.task, deps.registry.names(), "on this worker")));
   try {
-    task.checkArgs(message.args);
+    task.checkArgs(message.args, message.kwargs);
   } catch (error) {
     return ended(job, taskName, "FAILURE", toErrorInfo(error));
   }

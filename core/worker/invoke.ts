@@ -5,8 +5,9 @@
  */
 import { RetryRequested, runWithContext, type TaskContext } from "../context.ts";
 import { parseDuration } from "../duration.ts";
-import { type ErrorInfo, toErrorInfo } from "../errors.ts";
+import { type ErrorInfo, InvalidMessage, toErrorInfo } from "../errors.ts";
 import type { Message } from "../message.ts";
+import { boundedText, RESULT_NOT_STORABLE, storableProblem } from "../storable.ts";
 import { maxRetriesOf, type Task } from "../task.ts";
 
 /** What one run of a handler came to. */
@@ -27,17 +28,24 @@ export interface InvokeHooks {
   progress(meta: unknown): Promise<void>;
 }
 
-/** A JSON-safe result value, or the error that says why it is not one. */
+/**
+ * The value to store, or the failure that says why it cannot be stored
+ * (a function, a Map, a NUL character...): the job fails at once with
+ * RESULT_NOT_STORABLE rather than by a write the database refuses.
+ */
 function storable(value: unknown): { value: unknown } | { error: ErrorInfo } {
   if (value === undefined) return { value: null };
-  if (value === null || typeof value === "string" || typeof value === "boolean") return { value };
-  if (typeof value === "number") return { value: Number.isFinite(value) ? value : null };
-  try {
-    JSON.stringify(value);
-    return { value };
-  } catch (error) {
-    return { error: { type: "ResultNotSerializable", message: `The handler returned a value that cannot be stored as JSON: ${(error as Error).message}.` } };
-  }
+  const problem = storableProblem(value, "result");
+  if (!problem) return { value };
+  return {
+    error: {
+      type: "ResultNotSerializable",
+      code: RESULT_NOT_STORABLE,
+      message: boundedText(
+        `The handler returned a value that cannot be stored: ${problem.reason} at ${problem.path}. Return JSON: objects, arrays, strings, finite numbers, booleans and null.`,
+      ),
+    },
+  };
 }
 
 // deno-lint-ignore no-explicit-any
@@ -69,7 +77,11 @@ export async function invokeHandler(task: Task<any, any>, message: Message, atte
     },
     message,
     retry: (options) => new RetryRequested(options),
-    progress: (meta) => hooks.progress(meta),
+    progress: (meta) => {
+      const problem = storableProblem(meta, "meta");
+      if (!problem) return hooks.progress(meta);
+      return Promise.reject(new InvalidMessage(`Progress of task "${message.task}" cannot be stored: ${problem.reason} at ${problem.path}.`));
+    },
   };
   const args = Object.keys(message.kwargs).length ? [...message.args, message.kwargs] : message.args;
   try {

@@ -160,5 +160,5 @@ export class JobRunner {
 
 /** The outcome of a job revoked before or while it ran. */
 export function revokedOutcome(job: ClaimedJob, task: string, message: string): Outcome {
-  return { kind: "complete", task, completion: { id: job.id, attempt: job.attempt, state: "REVOKED", error: { type: "TaskRevoked", message } } };
+  return { kind: "complete", task, completion: { id: job.id, attempt: job.attempt, state: "REVOKED", error: { type: "TaskRevoked", code: "TASK_REVOKED", message } } };
 }

@@ -6,6 +6,7 @@
  * as discarded, never as a success.
  */
 import type { ErrorInfo } from "../errors.ts";
+import { boundedText, RESULT_NOT_STORABLE } from "../storable.ts";
 import type { Logger } from "../logger.ts";
 import type { Message } from "../message.ts";
 import type { ClaimedJob, Completion, JobToken, ResultTtls, RetryRequest, Transport } from "../transport.ts";
@@ -54,12 +55,14 @@ export class OutcomeWriter {
       maxBatch,
       logger,
       write: async (batch) => this.#written(batch, await options.transport().jobCompleteMany(batch.map((p) => p.item), ttls)),
+      onDropped: (pending, error) => this.#refused(pending, error),
     });
     this.#retries = new Batcher({
       name: "retries",
       maxBatch,
       logger,
       write: async (batch) => this.#written(batch, await options.transport().jobRetryMany(batch.map((p) => p.item))),
+      onDropped: (pending, error) => this.#refused(pending, error),
     });
   }
 
@@ -77,6 +80,24 @@ export class OutcomeWriter {
   /** Waits until everything recorded is written, at most `timeoutMs`; returns how many are left. */
   async drain(timeoutMs: number): Promise<number> {
     return (await this.#completions.drain(timeoutMs)) + (await this.#retries.drain(timeoutMs));
+  }
+
+  /**
+   * The database refused an outcome (a value it cannot hold that the checks
+   * before did not catch): the job fails at once with the database's reason
+   * instead of staying running until its lease runs out and running again.
+   * If even that failure is refused, the lease decides, as for a crash.
+   */
+  #refused(pending: Pending<Completion | RetryRequest>, error: unknown): void {
+    if (pending.outcome.kind === "complete" && pending.outcome.completion.error?.code === RESULT_NOT_STORABLE) return;
+    const reason = error instanceof Error ? error.message : String(error);
+    const failure: ErrorInfo = {
+      type: "ResultNotSerializable",
+      code: RESULT_NOT_STORABLE,
+      message: boundedText(`The database refused to store this job's outcome (${pending.outcome.kind === "retry" ? "a retry" : pending.outcome.completion.state}): ${reason}`),
+    };
+    const completion: Completion = { id: pending.item.id, attempt: pending.item.attempt, state: "FAILURE", error: failure };
+    this.#completions.add({ item: completion, job: pending.job, outcome: { kind: "complete", task: pending.outcome.task, completion }, ms: pending.ms });
   }
 
   #written(batch: Pending<JobToken>[], counted: string[]): void {

@@ -7,9 +7,11 @@
 import type { App } from "../app.ts";
 import * as D from "../defaults.ts";
 import { ConfigError, type ErrorInfo } from "../errors.ts";
+import { rejectUnknownWorkerOptions } from "../known_options.ts";
 import { EventSender } from "../events.ts";
 import type { Logger } from "../logger.ts";
 import type { Message } from "../message.ts";
+import { redactionRules } from "../redact.ts";
 import { hostname, pid } from "../runtime.ts";
 import type { ClaimedJob, ControlMessage, HeartbeatReply, JobToken, Transport, Unsubscribe, WorkerStatus } from "../transport.ts";
 import { ClaimLoop } from "./claims.ts";
@@ -87,6 +89,7 @@ export class Worker {
   readonly #unsubscribe: Unsubscribe[] = [];
 
   constructor(app: App, options: WorkerOptions = {}) {
+    rejectUnknownWorkerOptions(options);
     const config = app.config;
     this.#app = app;
     this.#logger = options.logger ?? app.logger;
@@ -189,6 +192,8 @@ export class Worker {
     await this.#app.ready();
     this.#transport = this.#app.transport;
     await this.#transport.migrate();
+    // Jobs sent by name without the code are redacted by the rules of the tasks this worker has (docs/security.md).
+    await this.#transport.taskRedactionPutMany(redactionRules(this.#app.registry.all()));
     if (this.#stopping) return;
     const config = this.#app.config;
     const transport = () => this.#transport;

@@ -1,7 +1,8 @@
 /**
  * The events a worker sends (`-E`): what happens to each job it holds, and
  * to itself. Each carries the Lamport clock; the clock moves past a job's
- * message before task-received, so a task's events order by clock.
+ * message before task-received, so a task's events order by clock. None
+ * carries the job's arguments (a task may hide them: docs/security.md).
  */
 import type { LamportClock } from "../clock.ts";
 import type { EventSender, EventType } from "../events.ts";

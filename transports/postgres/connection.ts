@@ -8,6 +8,7 @@
  * and closing destroys what the driver could only ask to close.
  */
 import postgres from "postgres";
+import { checkDatabaseUrl, driverUrl } from "../../core/database_url.ts";
 import { DEFAULT_HEARTBEAT_MS } from "../../core/defaults.ts";
 import type { Unsubscribe } from "../../core/transport.ts";
 import type { QueryName } from "./_sql.ts";
@@ -84,6 +85,10 @@ export class PgConnection {
   readonly #probe: () => Promise<ProbeResult>;
 
   constructor(options: PostgresTransportOptions) {
+    // Checked here too for a transport built without an App: no driver ever
+    // sees a URL it cannot parse, as its error would quote it, password and all.
+    checkDatabaseUrl(options.url, "The database URL");
+    options = { ...options, url: driverUrl(options.url) };
     this.options = options;
     this.rendered = renderSql(options.schema);
     this.#target = describeTarget(options.url);

@@ -1,8 +1,10 @@
 /**
  * Translates driver and server errors into tq's errors at the transport
  * boundary, keeping the original as `cause`. Messages name host and port,
- * never the password.
+ * never the password, and a cause that quotes it (or carries a statement's
+ * parameters) is replaced by a copy without it (safeCause).
  */
+import { scrub, urlSecrets, urlTarget } from "../../core/database_url.ts";
 import { DatabaseError, TqError } from "../../core/errors.ts";
 
 const CONNECTION_CODES = new Set([
@@ -41,20 +43,71 @@ function isConnectionCode(code: string): boolean {
 
 /** Where the URL points, as "host:port/database", without credentials. */
 export function describeTarget(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname || "localhost"}:${parsed.port || "5432"}${parsed.pathname || ""}`;
-  } catch {
-    return "(unparseable database URL)";
+  return urlTarget(url);
+}
+
+/** Causes looked into for a quoted password: a driver error wrapping another, at most this deep. */
+const MAX_CAUSE_DEPTH = 5;
+
+/** True when `value` (a text, or an error's own texts and causes) quotes one of `secrets`. */
+function quotes(value: unknown, secrets: string[], depth = 0): boolean {
+  if (typeof value === "string") return secrets.some((secret) => value.includes(secret));
+  if (typeof value !== "object" || value === null || depth > MAX_CAUSE_DEPTH) return false;
+  // Own properties, hidden ones too: Bun's URL error keeps the URL in `input`.
+  for (const key of Object.getOwnPropertyNames(value)) {
+    let field: unknown;
+    try {
+      field = (value as Record<string, unknown>)[key];
+    } catch {
+      continue;
+    }
+    if (key === "cause" ? quotes(field, secrets, depth + 1) : typeof field === "string" && quotes(field, secrets)) return true;
   }
+  return false;
+}
+
+/**
+ * What postgres.js attaches (hidden) to the errors of a statement: its
+ * parameters, which for an insert are whole messages, real arguments
+ * included. Bun's console.log prints hidden properties of a cause.
+ */
+const STATEMENT_FIELDS = ["parameters", "args", "types"];
+
+/**
+ * The cause to keep for `error`: itself when it quotes none of `secrets`
+ * (the database password in any form) and carries no statement parameters;
+ * otherwise a plain copy (name, message, stack and its plain fields such as
+ * code and detail) with the secrets replaced, and its own cause made safe
+ * the same way. What tq throws keeps its cause for debugging, never the
+ * password, nor arguments a task hides.
+ */
+export function safeCause(error: unknown, secrets: string[], depth = 0): unknown {
+  if (typeof error !== "object" || error === null) return typeof error === "string" ? scrub(error, secrets) : error;
+  const carriesStatement = STATEMENT_FIELDS.some((key) => Object.hasOwn(error, key));
+  if (!carriesStatement && (secrets.length === 0 || !quotes(error, secrets, depth))) return error;
+  const e = error as Record<string, unknown>;
+  const copy = new Error(scrub(String(e.message ?? ""), secrets)) as Error & Record<string, unknown>;
+  copy.name = typeof e.name === "string" ? e.name : "Error";
+  copy.stack = typeof e.stack === "string" ? scrub(e.stack, secrets) : undefined;
+  for (const key of Object.keys(e)) {
+    if (STATEMENT_FIELDS.includes(key) || ["name", "message", "stack", "cause"].includes(key)) continue;
+    const value = e[key];
+    if (typeof value === "string") copy[key] = scrub(value, secrets);
+    else if (typeof value === "number" || typeof value === "boolean") copy[key] = value;
+  }
+  if (e.cause !== undefined && depth < MAX_CAUSE_DEPTH) copy.cause = safeCause(e.cause, secrets, depth + 1);
+  return copy;
 }
 
 /** A tq error for `error`, with what to do about it. */
-export function translateError(error: unknown, url: string, schema: string): Error {
-  if (error instanceof TqError) return error;
+export function translateError(thrown: unknown, url: string, schema: string): Error {
+  if (thrown instanceof TqError) return thrown;
+  const secrets = urlSecrets(url);
+  // The cause kept, and every text taken from it, never quote the password.
+  const error = safeCause(thrown, secrets);
   // deno-lint-ignore no-explicit-any
   const e = error as any;
-  const code: string = e?.code ?? "";
+  const code: string = typeof e?.code === "string" ? e.code : "";
   const target = describeTarget(url);
   if (code === "CONNECT_TIMEOUT" || code === "CONNECTION_STALLED") {
     const what = code === "CONNECT_TIMEOUT" ? `Cannot reach PostgreSQL at ${target}: no answer in time` : `PostgreSQL at ${target} stopped answering`;

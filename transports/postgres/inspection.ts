@@ -133,6 +133,20 @@ export class PgInspection {
     return await this.db.run("inspectChildren", [id]);
   }
 
+  /**
+   * The newest migration applied to this schema (0 when tq's tables are not
+   * there) and the newest this code has. Runs without migrating first, so
+   * asking creates nothing.
+   */
+  async migrationStatus(): Promise<{ applied: number; latest: number }> {
+    const latest = Math.max(0, ...this.db.rendered.migrations.map((m) => m.version));
+    const read = (query: string): Promise<Row[]> => this.db.guard(() => this.db.bounded(this.db.sql.unsafe(query, [], { prepare: true })));
+    const [{ installed }] = await read(this.db.rendered.queries.migrationInstalled);
+    if (!installed) return { applied: 0, latest };
+    const versions = await read(this.db.rendered.queries.migrationVersions);
+    return { applied: Math.max(0, ...versions.map((r) => r.version)), latest };
+  }
+
   async inspectAhead(queue: string, id: string): Promise<number> {
     const [row] = await this.db.run("inspectAhead", [queue, id]);
     return row.ahead;

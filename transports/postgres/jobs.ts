@@ -19,6 +19,7 @@ import type {
   WorkerInfo,
   WorkerStatus,
 } from "../../core/transport.ts";
+import type { RedactionRule } from "../../core/redact.ts";
 import type { PgConnection } from "./connection.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -44,6 +45,12 @@ const RESULT_NOTIFY_IDS = 200;
 
 /** Expired leases handled per rescue statement; the sweep goes on while batches come back full. */
 const RESCUE_BATCH = 1_000;
+
+/** The insert's $6: what tq shows of each message's arguments, as JSON beside the messages, or null when none redacts. */
+export function encodeArgsShown(options: InsertOptions): string | null {
+  const shown = options.argsShown;
+  return shown?.some((s) => s !== undefined) ? JSON.stringify(shown.map((s) => s ?? null)) : null;
+}
 
 /** Claimed rows as jobs, in claim order (RETURNING does not keep the claim's). */
 function claimedJobs(rows: ClaimRow[]): ClaimedJob[] {
@@ -89,6 +96,7 @@ export class PgJobs {
       options.expiresInMs ?? null,
       options.uniqueWindowMs ?? null,
       notifyInline,
+      encodeArgsShown(options),
     ];
     this.#insertsInFlight++;
     try {
@@ -98,6 +106,13 @@ export class PgJobs {
     } finally {
       this.#insertsInFlight--;
     }
+  }
+
+  async taskRedactionPutMany(rules: RedactionRule[]): Promise<void> {
+    if (rules.length === 0) return;
+    const sorted = [...rules].sort((a, b) => (a.task < b.task ? -1 : a.task > b.task ? 1 : 0));
+    const [row] = await this.db.run("taskRedactionPutMany", [JSON.stringify(sorted)]);
+    if (row.tasks.length > 0) await this.db.run("jobArgsShownFill", [row.tasks]);
   }
 
   async jobClaim(params: ClaimParams): Promise<ClaimedJob[]> {

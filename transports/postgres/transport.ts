@@ -85,6 +85,7 @@ export class PostgresTransport implements Transport {
   rateTake(...a: Args<"rateTake">) { return this.#results.rateTake(...a); }
   taskSettingPut(...a: Args<"taskSettingPut">) { return this.#results.taskSettingPut(...a); }
   taskSettingList() { return this.#results.taskSettingList(); }
+  taskRedactionPutMany(...a: Args<"taskRedactionPutMany">) { return this.#jobs.taskRedactionPutMany(...a); }
 
   // Workers, inspection, control and events (inspection.ts)
   workerRemove(...a: Args<"workerRemove">) { return this.#inspection.workerRemove(...a); }
@@ -105,6 +106,7 @@ export class PostgresTransport implements Transport {
   inspectJob(...a: Args<"inspectJob">) { return this.#inspection.inspectJob(...a); }
   inspectChildren(...a: Args<"inspectChildren">) { return this.#inspection.inspectChildren(...a); }
   inspectAhead(...a: Args<"inspectAhead">) { return this.#inspection.inspectAhead(...a); }
+  migrationStatus() { return this.#inspection.migrationStatus(); }
 
   // Schedules and beat (schedules.ts)
   scheduleList() { return this.#schedules.scheduleList(); }

@@ -35,8 +35,8 @@ interface Slot {
   job?: Pending & { detach: () => void };
 }
 
-function failure(type: string, message: string): HandlerResult {
-  return { kind: "error", error: { type, message }, autoRetry: false };
+function failure(type: "WorkerLost", message: string): HandlerResult {
+  return { kind: "error", error: { type, code: "WORKER_LOST", message }, autoRetry: false };
 }
 
 /** A pool of killable children; see the module comment. */
@@ -145,7 +145,7 @@ export class ChildPool implements HandlerPool {
     if (slot.job) {
       const { jobId } = slot.job.invocation;
       this.#options.logger.log("warn", `The ${this.kind} pool's ${slot.channel.label} ${why} while it ran job ${jobId}; starting another`, { id: jobId });
-      const error = { type: "WorkerLost", message: `The pool's ${slot.channel.label} running the task ${why} before the handler finished.` };
+      const error = { type: "WorkerLost", code: "WORKER_LOST", message: `The pool's ${slot.channel.label} running the task ${why} before the handler finished.` };
       this.#finish(slot, { kind: "lost", error });
     }
     this.#replace();

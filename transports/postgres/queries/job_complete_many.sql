@@ -2,7 +2,8 @@
 -- in one statement. A row only counts when (id, attempt) still match a
 -- running job, so a stale worker or a completion that raced the rescue sweep
 -- changes nothing. A failure adds its error to the attempt history and keeps
--- the message (for `tq retry`) for $3 ms instead of $2. Follow-up messages
+-- the message (for `tq retry`) for $3 ms instead of $2, with what tq shows of
+-- its arguments (args_shown, migration 0010). Follow-up messages
 -- (errbacks) are inserted in the same statement, only for rows that counted,
 -- so each is sent exactly once. A success with "store": false (ignoreResult)
 -- leaves no result row: the queue's floor cost, one DELETE. The stored ids
@@ -26,19 +27,20 @@ with input as (
   using input i
   where j.id = i.id and j.attempt = i.attempt and j.state = 'running'
   returning j.id, j.message->>'task' as task, j.attempt, j.attempt - j.uncharged as attempts, j.worker, j.errors, j.interruptions,
-            j.meta, j.message, j.queue, j.created_at, j.started_at
+            j.meta, j.message, j.queue, j.created_at, j.started_at, j.args_shown
 ), saved as (
   insert into {{schema}}.results (id, task, state, value, error, meta, attempts, worker, finished_at, expires_at, errors, interruptions,
-                                  message, queue, parent_id, root_id, sent_at, started_at)
+                                  message, queue, parent_id, root_id, sent_at, started_at, args_shown)
   select d.id, d.task, i.state, i.value, i.error, d.meta, d.attempts, d.worker, now(),
          now() + make_interval(secs => (case when i.state = 'FAILURE' then $3 else $2 end)::float8 / 1000),
          case when i.state = 'FAILURE' and i.error is not null
-              then d.errors || jsonb_build_array(jsonb_build_object(
+              then {{schema}}.error_history_add(d.errors, jsonb_build_object(
                      'attempt', d.attempt, 'at', now(), 'type', i.error->>'type', 'message', i.error->>'message'))
               else d.errors end,
          d.interruptions,
          case when i.state = 'FAILURE' then d.message end,
-         d.queue, (d.message->>'parentId')::uuid, (d.message->>'rootId')::uuid, d.created_at, d.started_at
+         d.queue, (d.message->>'parentId')::uuid, (d.message->>'rootId')::uuid, d.created_at, d.started_at,
+         case when i.state = 'FAILURE' then d.args_shown end
   from done d join input i on i.id = d.id
   where i.store or i.state <> 'SUCCESS'
   on conflict (id) do update
@@ -46,7 +48,7 @@ with input as (
         meta = excluded.meta, attempts = excluded.attempts, worker = excluded.worker,
         finished_at = excluded.finished_at, expires_at = excluded.expires_at, errors = excluded.errors, interruptions = excluded.interruptions,
         message = excluded.message, queue = excluded.queue, parent_id = excluded.parent_id,
-        root_id = excluded.root_id, sent_at = excluded.sent_at, started_at = excluded.started_at
+        root_id = excluded.root_id, sent_at = excluded.sent_at, started_at = excluded.started_at, args_shown = excluded.args_shown
   returning id
 ), counted as (
   -- Throughput for `tq inspect queues`: one row per queue, minute and worker.
@@ -58,8 +60,9 @@ with input as (
   on conflict (queue, minute, worker) do update
     set succeeded = s.succeeded + excluded.succeeded, failed = s.failed + excluded.failed
 ), followed as (
-  insert into {{schema}}.jobs (id, queue, priority, max_attempts, message)
-  select (f->>'id')::uuid, f->>'queue', (f->>'priority')::smallint, (f->>'maxRetries')::integer + 1, f
+  insert into {{schema}}.jobs (id, queue, priority, max_attempts, message, args_shown)
+  select (f->>'id')::uuid, f->>'queue', (f->>'priority')::smallint, (f->>'maxRetries')::integer + 1, f,
+         case when (select exists (select 1 from {{schema}}.task_redactions)) then {{schema}}.args_by_rule(f) end
   from done d join input i on i.id = d.id
   cross join lateral jsonb_array_elements(i.follow_ups) as t(f)
   on conflict (id) do nothing

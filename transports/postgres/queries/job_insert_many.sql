@@ -16,9 +16,13 @@
 -- returns the queues and the transport notifies after the commit, outside
 -- this transaction (see notify_many.sql for why). Returns, per message in order, the id of the job that
 -- stands for it.
+-- $6 (or null) is a JSON array beside $1: what tq shows of each message's
+-- arguments (null where the sender has no redaction for its task), read in
+-- the same scan. A message without one gets its task's rule from
+-- task_redactions, when there are any (migration 0010).
 with input as (
-  select m, n, (m->>'id')::uuid as id, m->>'uniqueKey' as unique_key
-  from jsonb_array_elements($1::text::jsonb) with ordinality as t(m, n)
+  select m, n, (m->>'id')::uuid as id, m->>'uniqueKey' as unique_key, nullif(s, 'null'::jsonb) as shown
+  from rows from (jsonb_array_elements($1::text::jsonb), jsonb_array_elements($6::text::jsonb)) with ordinality as t(m, s, n)
 ), keys as (
   insert into {{schema}}.uniques as u (key, job_id, until)
   select distinct on (unique_key) unique_key, id, now() + make_interval(secs => coalesce($4::float8, 0) / 1000)
@@ -34,7 +38,7 @@ with input as (
 ), inserted as (
   -- Straight from the array's scan, in its order (which becomes seq, FIFO):
   -- no join or sort of the messages, which spilled to disk at 20,000.
-  insert into {{schema}}.jobs (id, queue, priority, run_at, expires_at, max_attempts, message)
+  insert into {{schema}}.jobs (id, queue, priority, run_at, expires_at, max_attempts, message, args_shown)
   select i.id,
          i.m->>'queue',
          (i.m->>'priority')::smallint,
@@ -43,7 +47,8 @@ with input as (
          case when $3::float8 is not null then now() + make_interval(secs => $3::float8 / 1000)
               else (i.m->>'expires')::timestamptz end,
          (i.m->>'maxRetries')::integer + 1,
-         i.m
+         i.m,
+         coalesce(i.shown, case when (select exists (select 1 from {{schema}}.task_redactions)) then {{schema}}.args_by_rule(i.m) end)
   from input i
   where i.unique_key is null or exists (select 1 from keys k where k.key = i.unique_key and k.job_id = i.id)
   returning queue

@@ -16,7 +16,7 @@ with expired as (
   update {{schema}}.jobs j
   set state = 'queued', worker = null, lease_until = null, started_at = null,
       uncharged = j.uncharged + case when j.started_at is null then 1 else 0 end,
-      errors = case when j.started_at is null then j.errors else j.errors || jsonb_build_array(jsonb_build_object(
+      errors = case when j.started_at is null then j.errors else {{schema}}.error_history_add(j.errors, jsonb_build_object(
         'attempt', j.attempt, 'at', now(), 'type', 'WorkerLost',
         'message', 'The worker running this task (' || coalesce(j.worker, 'unknown') || ') stopped renewing its lease.')) end
   from expired e
@@ -29,22 +29,22 @@ with expired as (
   where j.id = e.id
     and not (j.revoke is null and (j.started_at is null or (j.acks_late and j.attempt - j.uncharged < j.max_attempts)))
   returning j.id, j.message->>'task' as task, j.attempt - j.uncharged as attempts, j.worker, j.acks_late, j.revoke,
-            j.errors, j.interruptions, j.message, j.queue, j.meta
+            j.errors, j.interruptions, j.message, j.queue, j.meta, j.args_shown
 ), saved as (
-  insert into {{schema}}.results (id, task, state, error, meta, attempts, worker, finished_at, expires_at, errors, interruptions, message, queue)
+  insert into {{schema}}.results (id, task, state, error, meta, attempts, worker, finished_at, expires_at, errors, interruptions, message, queue, args_shown)
   select id, task, case when revoke is not null then 'REVOKED' else 'FAILURE' end,
-         case when revoke is not null then jsonb_build_object('type', 'TaskRevoked', 'message', 'The task was revoked while it ran.')
+         case when revoke is not null then jsonb_build_object('type', 'TaskRevoked', 'code', 'TASK_REVOKED', 'message', 'The task was revoked while it ran.')
          else jsonb_build_object(
-           'type', 'WorkerLost',
+           'type', 'WorkerLost', 'code', 'WORKER_LOST',
            'message', 'The worker running this task (' || coalesce(worker, 'unknown') || ') stopped before it finished, '
              || case when acks_late then 'and the task has no attempts left (' || attempts || ' made).'
                      else 'and the task acknowledges early (acksLate: false), so it is not run again.' end) end,
          meta, attempts, worker, now(),
          now() + make_interval(secs => (case when revoke is null then $2 else $1 end)::float8 / 1000),
-         case when revoke is not null then errors else errors || jsonb_build_array(jsonb_build_object(
+         case when revoke is not null then errors else {{schema}}.error_history_add(errors, jsonb_build_object(
            'attempt', attempts, 'at', now(), 'type', 'WorkerLost',
            'message', 'The worker running this task (' || coalesce(worker, 'unknown') || ') stopped renewing its lease.')) end,
-         interruptions, case when revoke is null then message end, queue
+         interruptions, case when revoke is null then message end, queue, case when revoke is null then args_shown end
   from ended
   on conflict (id) do nothing
   returning id, state

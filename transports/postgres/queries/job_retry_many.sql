@@ -15,7 +15,7 @@ with input as (
   set state = 'queued', worker = null, lease_until = null, started_at = null,
       run_at = now() + make_interval(secs => i.delay_ms / 1000),
       message = i.message,
-      errors = j.errors || jsonb_build_array(jsonb_build_object(
+      errors = {{schema}}.error_history_add(j.errors, jsonb_build_object(
         'attempt', j.attempt, 'at', now(), 'type', i.error->>'type', 'message', i.error->>'message'))
   from input i
   where j.id = i.id and j.attempt = i.attempt and j.state = 'running'

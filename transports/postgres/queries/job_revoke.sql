@@ -14,7 +14,7 @@ with queued as (
   returning id, worker
 ), saved as (
   insert into {{schema}}.results (id, task, state, error, meta, attempts, finished_at, expires_at, errors, queue)
-  select id, task, 'REVOKED', jsonb_build_object('type', 'TaskRevoked', 'message', $4::text),
+  select id, task, 'REVOKED', jsonb_build_object('type', 'TaskRevoked', 'code', 'TASK_REVOKED', 'message', $4::text),
          meta, attempt, now(), now() + make_interval(secs => $3::float8 / 1000), errors, queue
   from queued
   on conflict (id) do nothing
