@@ -61,7 +61,9 @@ export async function dropSchema(schema: string): Promise<void> {
 /** An app on a fresh schema, quiet, with short timings for tests. */
 export function testApp(prefix: string, options: AppOptions = {}): App {
   return new App({
-    name: prefix,
+    // Unique, so a test that ends its own sessions by application_name never
+    // meets another run of itself (the runtimes run side by side).
+    name: `${prefix}_${crypto.randomUUID().slice(0, 6)}`,
     databaseUrl: DATABASE_URL,
     schema: uniqueSchema(prefix),
     logLevel: "silent",

@@ -200,7 +200,7 @@ test("only one of several beats leads, and stopping the leader hands over at onc
 
 test("a leader whose connection is killed loses the lead or wins it back: never two leaders, no tick twice", needsServer("killing a backend"), async () => {
   const app = testApp("beat_conn");
-  const other = new App({ name: "beat_conn_other", databaseUrl: DATABASE_URL, schema: app.config.schema, logLevel: "silent" });
+  const other = new App({ name: `${app.name}_other`, databaseUrl: DATABASE_URL, schema: app.config.schema, logLevel: "silent" });
   const beats = [new Beat(app, { checkIntervalMs: 100 }), new Beat(other, { checkIntervalMs: 100 })];
   const sql = dbClient();
   // Leadership is a row with a lease (docs/beat.md): at most one live holder.

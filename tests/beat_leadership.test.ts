@@ -105,7 +105,7 @@ test("stepping down is a statement that only the holder's row obeys: no warning,
 
 test("a leader whose connection is killed loses the lead or wins it back: one leader, no tick twice", needsServer("killing a backend"), async () => {
   const app = testApp("beat_kill_conn");
-  const other = sibling(app.config.schema, "beat_kill_conn_other");
+  const other = sibling(app.config.schema, `${app.name}_other`);
   const beats = [new Beat(app, { checkIntervalMs: 100 }), new Beat(other, { checkIntervalMs: 100 })];
   const sql = dbClient();
   try {
