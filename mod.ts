@@ -39,9 +39,14 @@ export { ENV_VARIABLES } from "./core/config.ts";
 export { LamportClock } from "./core/clock.ts";
 export { currentTask, RetryRequested } from "./core/context.ts";
 export type { RetryOptions, TaskContext } from "./core/context.ts";
+export type { DiscoverOptions } from "./core/discover.ts";
 export type { Duration } from "./core/duration.ts";
 export type { BackoffKind } from "./core/backoff.ts";
 export { Control } from "./core/control.ts";
+export { Canvas, Chain, chain, Chord, chord, Group, group, Signature } from "./core/canvas/canvas.ts";
+export type { SignatureOptions } from "./core/canvas/canvas.ts";
+export type { CanvasData, ChainData, ChordData, GroupData, StepOptions, TaskStep } from "./core/canvas/data.ts";
+export { ChunksResult, GroupResult, ResultSet } from "./core/canvas/results.ts";
 export type { RateLimitOptions, RevokeOptions } from "./core/control.ts";
 export type { Rate } from "./core/rate.ts";
 export {

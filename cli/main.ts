@@ -9,6 +9,7 @@ import { controlCommand } from "./commands/control.ts";
 import { eventsCommand } from "./commands/events.ts";
 import { inspectCommand } from "./commands/inspect.ts";
 import { purgeCommand } from "./commands/purge.ts";
+import { reportCommand } from "./commands/report.ts";
 import { retryCommand } from "./commands/retry.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { workerCommand } from "./commands/worker.ts";
@@ -142,6 +143,12 @@ function buildCli() {
     .option("-A, --app <path>", "Module of the app (for its schema)")
     .option("--json", "Print the outcome as JSON")
     .action((flags) => migrateCommand(lastValues(flags)));
+  cli
+    .command("report", "Print what a bug report needs: versions, platform, database, schema, configuration (no password), tasks")
+    .option("-A, --app <path>", "Module of the app: its configuration and tasks are reported")
+    .option("--json", "Print one JSON object")
+    .example("tq report -A ./tasks.ts")
+    .action((flags) => reportCommand(lastValues(flags), { version: VERSION, commit: COMMIT }));
   cli.help();
   cli.version(VERSION);
   // The real runtime: cac would name the Node.js version Bun and Deno emulate.

@@ -8,6 +8,7 @@ import { LamportClock } from "./clock.ts";
 import type { BeatEntry } from "./beat/entry.ts";
 import { Schedules } from "./beat/schedules.ts";
 import { Control } from "./control.ts";
+import { type DiscoverOptions, discoverTasks } from "./discover.ts";
 import { type AppOptions, type Config, optionsFromEnv, resolveConfig } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { EventSender } from "./events.ts";
@@ -17,6 +18,12 @@ import { rejectUnknownSendOptions } from "./known_options.ts";
 import { encodeMessage } from "./message.ts";
 import { shownArgs } from "./redact.ts";
 import { Registry } from "./registry.ts";
+import { canvasBuiltins } from "./canvas/builtins.ts";
+import { type SignatureOptions, Signature, stepOptions } from "./canvas/canvas.ts";
+import type { CanvasData } from "./canvas/data.ts";
+import type { LaunchContext } from "./canvas/launch.ts";
+import { GroupResult } from "./canvas/results.ts";
+import { startCanvas } from "./canvas/start.ts";
 import { AsyncResult } from "./result.ts";
 import { ResultWaiter } from "./result_waiter.ts";
 import { env } from "./runtime.ts";
@@ -62,12 +69,22 @@ export class App implements TaskSender {
 
   readonly #backend: Backend;
 
+  /** Celery's `app.GroupResult`: `app.GroupResult.restore(id)` finds a saved group's results from any process. */
+  readonly GroupResult = {
+    restore: async (id: string): Promise<GroupResult | undefined> => {
+      await this.ready();
+      const members = await this.transport.groupMembers(id);
+      return members && new GroupResult(id, members.map((m) => this.asyncResult(m)));
+    },
+  };
+
   /** `backend`: the storage side; the public `App` (mod.ts) passes PostgreSQL's. */
   constructor(options: AppOptions, backend: Backend) {
     // Validate now so a bad option fails where it is written; env is read later, on first use.
     resolveConfig(options);
     this.#options = { ...options };
     this.#backend = backend;
+    for (const builtin of canvasBuiltins(this.registry)) this.task(builtin.name, builtin.handler);
   }
 
   /**
@@ -110,6 +127,21 @@ export class App implements TaskSender {
   onInit(hook: () => void | Promise<void>): this {
     this.#initHooks.push(hook);
     return this;
+  }
+
+  /**
+   * Imports task modules so the tasks they register on this app exist, as
+   * Celery's autodiscover_tasks: paths (relative to the working directory, or
+   * absolute) or file:// URLs, where a directory means its `tasks.ts`. Safe
+   * to call without await at the top level of the app's module: `ready()`
+   * (which a worker awaits before it claims) and the CLI's `-A` wait for the
+   * imports. Resolves to the names of the tasks added; a module that fails to
+   * import rejects with a ConfigError, one that adds none is warned about.
+   */
+  autodiscoverTasks(modules: string[], options?: DiscoverOptions): Promise<string[]> {
+    const discovery = discoverTasks(this, modules, options);
+    this.onInit(async () => void (await discovery));
+    return discovery;
   }
 
   /** Registers a task; the returned Task is typed by the handler. */
@@ -177,6 +209,26 @@ export class App implements TaskSender {
     return this.transport.migrate();
   }
 
+  /** Starts a workflow (a signature, chain, group or chord as data); what `delay()` of each calls. */
+  startCanvas(data: CanvasData, options: { sql?: unknown } = {}): Promise<AsyncResult | GroupResult> {
+    return startCanvas({ transport: this.#readyTransport, context: () => this.launchContext(), results: this.results }, data, options);
+  }
+
+  /** What starting a workflow needs from the app: its default queue, clock and tasks. */
+  launchContext(parent?: { id: string; rootId: string }): LaunchContext {
+    return {
+      defaultQueue: this.config.defaultQueue,
+      clock: this.clock.forward(),
+      taskOptions: (name) => this.registry.get(name)?.options,
+      ...(parent ? { parent } : {}),
+    };
+  }
+
+  /** A signature by task name, for tasks whose code this process does not have. */
+  signature(name: string, args: unknown[] = [], options: SignatureOptions = {}): Signature<unknown, unknown> {
+    return new Signature(this, { kind: "task", task: name, args, options: stepOptions(options) });
+  }
+
   /** Sends a task by name; the worker needs the code, the sender does not. */
   async sendTask<R = unknown>(name: string, args: unknown[] = [], options: SendOptions = {}): Promise<AsyncResult<R>> {
     const [result] = await this.sendMany<R>(name, [args], options);
@@ -234,6 +286,21 @@ export class App implements TaskSender {
   /** A handle on the result of a task sent earlier, by id. */
   asyncResult<R = unknown>(id: string): AsyncResult<R> {
     return new AsyncResult<R>(id, this.results);
+  }
+
+  /** Celery's spelling of `asyncResult(id)`. */
+  AsyncResult<R = unknown>(id: string): AsyncResult<R> {
+    return this.asyncResult<R>(id);
+  }
+
+  /**
+   * The database's current time: the clock that decides every countdown,
+   * ETA, expiry, lease and beat tick, whatever this machine's clock says.
+   * Reading it creates and migrates nothing.
+   */
+  async now(): Promise<Date> {
+    await this.ready();
+    return this.transport.clockNow();
   }
 
   /**

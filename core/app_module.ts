@@ -5,7 +5,9 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { App, isApp } from "./app.ts";
+import { discoveries } from "./discover.ts";
 import { ConfigError } from "./errors.ts";
+import { describeLoadError } from "./load_error.ts";
 import { importModule } from "./runtime.ts";
 
 /** Exports tried in order when a module exports several apps. */
@@ -27,21 +29,11 @@ export async function loadApp(path: string): Promise<App> {
   if (apps.length === 0) {
     throw new ConfigError(`The module "${path}" exports no tq App. Export the one your tasks use, e.g. \`export const app = new App({ name: "shop" })\`.`);
   }
-  if (apps.length === 1) return apps[0][1];
-  const preferred = apps.find(([name]) => PREFERRED_EXPORTS.includes(name));
-  if (preferred) return preferred[1];
+  const app = apps.length === 1 ? apps[0][1] : apps.find(([name]) => PREFERRED_EXPORTS.includes(name))?.[1];
+  if (app) {
+    // Tasks the module discovers without awaiting (app.autodiscoverTasks) are registered before anyone reads the registry.
+    await discoveries(app);
+    return app;
+  }
   throw new ConfigError(`The module "${path}" exports several apps (${apps.map(([n]) => n).join(", ")}); export the one to run as "app".`);
-}
-
-/**
- * The message of an import error with where it happened: Bun's syntax errors
- * (BuildMessage) carry the place in `position` rather than in the message;
- * Deno's already name it in the message.
- */
-function describeLoadError(error: unknown): string {
-  const message = (error as Error)?.message ?? String(error);
-  const position = (error as { position?: { file?: string; line?: number; column?: number; lineText?: string } })?.position;
-  if (!position?.file || !position.line) return message;
-  const where = `${position.file}:${position.line}:${position.column ?? 0}`;
-  return `${message} at ${where}${position.lineText ? `\n  ${position.line} | ${position.lineText}` : ""}`;
 }

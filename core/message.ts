@@ -45,7 +45,7 @@ export interface Message {
   chain?: unknown[];
   callbacks?: unknown[];
   /** Tasks sent if this one fails for good. */
-  errbacks?: { task: string; args: unknown[]; queue?: string }[];
+  errbacks?: { task: string; args: unknown[]; queue?: string; immutable?: boolean }[];
   chord?: unknown;
   origin: Origin;
   /** Lamport clock of the sender. */
@@ -96,6 +96,7 @@ export const messageSchema = {
           task: { type: "string", minLength: 1, maxLength: 200 },
           args: { type: "array" },
           queue: { type: "string", pattern: "^[A-Za-z0-9_.:-]{1,100}$" },
+          immutable: { type: "boolean" },
         },
       },
     },

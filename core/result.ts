@@ -28,6 +28,11 @@ export interface GetOptions {
 export class AsyncResult<R = unknown> {
   readonly id: string;
   readonly #source: ResultSource;
+  /**
+   * The result before this one in its workflow, when this handle comes from
+   * starting one: a chain's previous step, a chord's header (a ResultSet).
+   */
+  parent?: AsyncResult | { id?: string; get(options?: GetOptions): Promise<unknown> };
 
   constructor(id: string, source: ResultSource) {
     this.id = id;

@@ -109,6 +109,8 @@ export class ResultWaiter implements ResultSource {
       records = await this.#transport().resultGetMany(ids);
     } catch (error) {
       // A dropped connection is retried by the poll; anything else (bad URL, missing tables) fails the call.
+      // Closing cuts the connections under a look still in flight: nobody waits for it any more.
+      if (this.#closed) return;
       if (rethrow && !(error instanceof DatabaseError && error.retryable)) throw error;
       this.#logger.log("warn", "Fetching results failed; will retry", { error: String(error) });
       return;

@@ -5,7 +5,7 @@
  */
 import process from "node:process";
 import { type ChildProcess, fork } from "node:child_process";
-import { hostname as osHostname } from "node:os";
+import { arch as osArch, hostname as osHostname, platform as osPlatform, release as osRelease } from "node:os";
 import { pathToFileURL } from "node:url";
 import { isAbsolute, resolve } from "node:path";
 
@@ -20,6 +20,11 @@ export function runtimeVersion(): string {
   if (g.Deno) return `deno ${g.Deno.version.deno}`;
   if (g.Bun) return `bun ${g.Bun.version}`;
   return `node ${process.versions.node}`;
+}
+
+/** The operating system, its release and the CPU, in Node's names ("linux", "darwin", "win32"; "x64", "arm64"). */
+export function platform(): { os: string; release: string; arch: string } {
+  return { os: osPlatform(), release: osRelease(), arch: osArch() };
 }
 
 /** Reads an environment variable; undefined when unset. */

@@ -102,7 +102,7 @@ function errbacks(value: NonNullable<SendOptions["errback"]>): NonNullable<Messa
     if (typeof errback?.task !== "string" || errback.task === "") {
       throw new ConfigError(`Send option "errback" must name a task: a name or { task, args?, queue? }, got ${JSON.stringify(item)}.`);
     }
-    return { task: errback.task, args: errback.args ?? [], ...(errback.queue ? { queue: errback.queue } : {}) };
+    return { task: errback.task, args: errback.args ?? [], ...(errback.queue ? { queue: errback.queue } : {}), ...(errback.immutable ? { immutable: true } : {}) };
   });
 }
 

@@ -14,6 +14,8 @@ import { ConfigError, type ErrorInfo, InvalidArguments } from "./errors.ts";
 import { parseRate, type Rate } from "./rate.ts";
 import { checkRedaction } from "./redact.ts";
 import type { AsyncResult } from "./result.ts";
+import { type CanvasStarter, Signature } from "./canvas/canvas.ts";
+import { ChunksResult, type GroupResult } from "./canvas/results.ts";
 import type { Message } from "./message.ts";
 
 /** A handler: any function of JSON arguments; `this` is the task context. */
@@ -89,6 +91,8 @@ export interface Errback {
   task: string;
   args?: unknown[];
   queue?: string;
+  /** Only its own args: without the failure's { id, task, error } added. */
+  immutable?: boolean;
 }
 
 /** Options of one call. */
@@ -119,8 +123,8 @@ export interface SendOptions {
   sql?: unknown;
 }
 
-/** What a Task needs from its app to send itself. */
-export interface TaskSender {
+/** What a Task needs from its app to send itself (and start the workflows built from it). */
+export interface TaskSender extends CanvasStarter {
   sendTask<R>(name: string, args: unknown[], options?: SendOptions): Promise<AsyncResult<R>>;
   sendMany<R>(name: string, argsList: unknown[][], options?: SendOptions): Promise<AsyncResult<R>[]>;
 }
@@ -179,6 +183,16 @@ export function timeLimitMs(limit: { soft?: Duration; hard?: Duration }, where: 
   return [soft, hard];
 }
 
+/** The first parameter of a handler, and the ones after it. */
+// deno-lint-ignore no-explicit-any
+type Head<A extends any[]> = A extends [infer H, ...unknown[]] ? H : never;
+// deno-lint-ignore no-explicit-any
+type Tail<A extends any[]> = A extends [unknown, ...infer T] ? T : never;
+
+/** The names of the built-in tasks that run map and starmap signatures (core/canvas/builtins.ts). */
+export const MAP_TASK = "tq.map";
+export const STARMAP_TASK = "tq.starmap";
+
 // deno-lint-ignore no-explicit-any
 export class Task<A extends any[] = any[], R = unknown> {
   readonly name: string;
@@ -236,6 +250,44 @@ export class Task<A extends any[] = any[], R = unknown> {
   async applyAsync(args: A, options: SendOptions = {}): Promise<AsyncResult<Awaited<R>>> {
     // The app checks the arguments against this task when it sends.
     return this.#sender.sendTask<Awaited<R>>(this.name, args, options);
+  }
+
+  /**
+   * A signature (Celery's `s`): with every argument, it starts on its own;
+   * with all but the first, it is a step that gets the step before's result
+   * as its first argument.
+   */
+  s(...args: A): Signature<void, Awaited<R>>;
+  s(...args: Tail<A>): Signature<Head<A>, Awaited<R>>;
+  s(...args: unknown[]): Signature<unknown, Awaited<R>> {
+    return new Signature(this.#sender, { kind: "task", task: this.name, args });
+  }
+
+  /** An immutable signature (Celery's `si`): it never gets the step before's result. */
+  si(...args: A): Signature<unknown, Awaited<R>> {
+    return new Signature(this.#sender, { kind: "task", task: this.name, args, immutable: true });
+  }
+
+  /** One job that calls the task for each item (its one argument), in order; the result is the list of results. */
+  map(items: Head<A>[]): Signature<void, Awaited<R>[]> {
+    return new Signature(this.#sender, { kind: "task", task: MAP_TASK, args: [this.name, items] });
+  }
+
+  /** One job that calls the task with each argument list, in order. */
+  starmap(argsList: A[]): Signature<void, Awaited<R>[]> {
+    return new Signature(this.#sender, { kind: "task", task: STARMAP_TASK, args: [this.name, argsList] });
+  }
+
+  /** One job per `size` argument lists (a group of starmaps); `delay()` gives a handle whose `get()` flattens the results back. */
+  chunks(argsList: A[], size: number): { delay(): Promise<ChunksResult<Awaited<R>>>; toJSON(): unknown } {
+    if (!Number.isInteger(size) || size < 1) throw new ConfigError(`Task "${this.name}": chunks() needs a chunk size of 1 or more, got ${JSON.stringify(size)}.`);
+    const members = [];
+    for (let i = 0; i < argsList.length; i += size) members.push({ kind: "task" as const, task: STARMAP_TASK, args: [this.name, argsList.slice(i, i + size)] });
+    const data = { kind: "group" as const, members };
+    return {
+      delay: async () => new ChunksResult<Awaited<R>>(await this.#sender.startCanvas(data) as GroupResult<Awaited<R>[][]>),
+      toJSON: () => data,
+    };
   }
 
   /** Sends one job per argument list in a single statement. */

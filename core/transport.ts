@@ -3,6 +3,7 @@
  * semantics rather than by any database. Method names are Noun-Verb; every
  * change to a claimed job names its (id, attempt) fencing token.
  */
+import type { Launch } from "./canvas/launch.ts";
 import type { ErrorInfo } from "./errors.ts";
 import type { Message } from "./message.ts";
 import type { RedactionRule, ShownArgs } from "./redact.ts";
@@ -72,6 +73,8 @@ export interface Completion extends JobToken {
   followUps?: Message[];
   /** false: a success leaves no result row (the task's ignoreResult). */
   store?: false;
+  /** What a workflow starts next (the chain's next step, callbacks), only if this completion counts. */
+  launch?: Launch;
 }
 
 /** A failed job going back to its queue for another try. */
@@ -160,6 +163,14 @@ export interface ClaimParams {
 export type Unsubscribe = () => Promise<void>;
 
 export interface Transport {
+  /** Starts a workflow: its groups, chords and first jobs in one statement (in `sql`, the caller's transaction, if given). */
+  canvasInsert(launch: Launch, options?: { sql?: unknown }): Promise<void>;
+  /** Sends the callbacks of ready chords `ids` once each; `null`: every chord ready for longer than `staleMs`. */
+  chordFire(ids: string[] | null, staleMs?: number): Promise<number>;
+  /** A saved group's member result ids, in order; undefined when unknown. */
+  groupMembers(id: string): Promise<string[] | undefined>;
+  /** Stores REVOKED for ids of a workflow that were not sent yet, so they never are. */
+  canvasRevokeUnsent(ids: string[], options: { reason: string; resultTtlMs: number }): Promise<string[]>;
   /** Applies pending migrations (idempotent, safe when run concurrently). */
   migrate(): Promise<number>;
   /**
@@ -301,6 +312,8 @@ export interface Transport {
   migrationStatus(): Promise<{ applied: number; latest: number }>;
   /** The database server's version, for reports. */
   serverVersion(): Promise<string>;
+  /** The database clock's now, which decides every countdown, expiry and lease; asking creates and migrates nothing. */
+  clockNow(): Promise<Date>;
   /** Deletes everything tq stored: all jobs, results and workers of this app's schema. */
   uninstall(): Promise<void>;
   close(): Promise<void>;

@@ -14,6 +14,8 @@ import { type Registry, unknownTask } from "../registry.ts";
 import { maxRetriesOf, type Task } from "../task.ts";
 import type { ClaimedJob, Completion, RetryRequest } from "../transport.ts";
 import type { HandlerResult } from "./invoke.ts";
+import type { LaunchContext } from "../canvas/launch.ts";
+import { nextLaunch } from "../canvas/next.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyTask = Task<any, any>;
@@ -79,7 +81,7 @@ function errbackMessages(message: Message, error: ErrorInfo, clock: LamportClock
     v: 1,
     id: crypto.randomUUID(),
     task: errback.task,
-    args: [...errback.args, { id: message.id, task: message.task, error: { type: error.type, message: error.message } }],
+    args: errback.immutable ? errback.args : [...errback.args, { id: message.id, task: message.task, error: { type: error.type, message: error.message } }],
     kwargs: {},
     queue: errback.queue ?? message.queue,
     priority: message.priority,
@@ -93,12 +95,28 @@ function errbackMessages(message: Message, error: ErrorInfo, clock: LamportClock
 }
 
 /** Turns what the handler did into the outcome to write. */
-export function decide(job: ClaimedJob, message: Message, task: AnyTask, result: HandlerResult, clock: LamportClock): Outcome {
+export function decide(
+  job: ClaimedJob,
+  message: Message,
+  task: AnyTask,
+  result: HandlerResult,
+  clock: LamportClock,
+  launchContext: (parent: { id: string; rootId: string }) => LaunchContext,
+): Outcome {
   const token = { id: job.id, attempt: job.attempt };
   if (result.kind === "lost") return lostOutcome(job, message, result.error, clock);
   if (result.kind === "success") {
     const completion: Completion = { ...token, state: "SUCCESS", value: result.value };
-    if (task.options.ignoreResult) completion.store = false;
+    // A chord's callback reads its members' results: they are stored whatever ignoreResult says.
+    if (task.options.ignoreResult && !message.chord) completion.store = false;
+    try {
+      const launch = nextLaunch(message, result.value, launchContext({ id: message.id, rootId: message.rootId }));
+      if (launch) completion.launch = launch;
+    } catch (error) {
+      // The next step cannot be sent (bad arguments for it, a malformed workflow): the chain stops here, failed.
+      const info = toErrorInfo(error);
+      return failedForGood(job, message, { ...info, message: `The task succeeded, but its workflow could not go on: ${info.message}` }, clock);
+    }
     return { kind: "complete", task: message.task, completion };
   }
   const wantsRetry = result.kind === "retry" || result.autoRetry;

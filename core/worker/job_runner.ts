@@ -6,6 +6,7 @@
  * how fast jobs run, and whether a suspect job (lost with its last worker)
  * is about to run.
  */
+import type { LaunchContext } from "../canvas/launch.ts";
 import type { LamportClock } from "../clock.ts";
 import { LeaseLost, SoftTimeLimitExceeded, TimeLimitExceeded, toErrorInfo } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -34,6 +35,8 @@ export interface RunnerHost {
   workerId: string;
   registry: Registry<AnyTask>;
   clock: LamportClock;
+  /** What starting a workflow's next step needs (the app's defaults and tasks). */
+  launchContext(parent: { id: string; rootId: string }): LaunchContext;
   transport(): Transport;
   pool: HandlerPool;
   running: RunningJobs;
@@ -120,7 +123,7 @@ export class JobRunner {
   #invoke(entry: RunningJob, message: Message, task: AnyTask): void {
     const { host } = this;
     const { job, controller } = entry;
-    const ends = (result: Parameters<typeof decide>[3]) => decide(job, message, task, result, host.clock);
+    const ends = (result: Parameters<typeof decide>[3]) => decide(job, message, task, result, host.clock, host.launchContext);
     entry.started = true;
     host.events?.started(job, message.task);
     const [softMs, hardMs] = message.timeLimit ?? host.settings.timeLimit(task.name) ?? task.timeLimitMs;

@@ -14,7 +14,7 @@ import type { Message } from "../message.ts";
 import { redactionRules } from "../redact.ts";
 import { hostname, pid } from "../runtime.ts";
 import type { ClaimedJob, ControlMessage, HeartbeatReply, JobToken, Transport, Unsubscribe, WorkerStatus } from "../transport.ts";
-import { ClaimLoop } from "./claims.ts";
+import { type ClaimHost, ClaimLoop } from "./claims.ts";
 import { workerCommands, workerIdentity } from "./commands.ts";
 import { type HeldJobs, loseLease, revokeHeld } from "./interventions.ts";
 import { JobRunner } from "./job_runner.ts";
@@ -120,6 +120,7 @@ export class Worker {
       workerId: this.id,
       registry: app.registry,
       clock: app.clock,
+      launchContext: (parent) => app.launchContext(parent),
       transport,
       pool: this.#pool,
       running: this.#running,
@@ -132,7 +133,18 @@ export class Worker {
       claimLanded: () => this.#claims.inFlight,
       onSlotFree: () => this.#slotFree(),
     });
-    const tasks = app.registry.all();
+    // Computed at the first claim, after app.ready(): tasks that an init hook
+    // registers (app.autodiscoverTasks) are claimed too.
+    let filter: Pick<ClaimHost, "tasks" | "maxAttempts" | "earlyAckTasks"> | undefined;
+    const claimFilter = () => {
+      if (filter) return filter;
+      const tasks = app.registry.all();
+      return (filter = {
+        tasks: tasks.map((task) => task.name),
+        maxAttempts: Object.fromEntries(tasks.map((task) => [task.name, (task.options.maxRetries ?? D.DEFAULT_MAX_RETRIES) + 1])),
+        earlyAckTasks: tasks.filter((task) => task.options.acksLate === false).map((task) => task.name),
+      });
+    };
     this.#claims = new ClaimLoop({
       transport,
       workerId: this.id,
@@ -142,9 +154,9 @@ export class Worker {
       leaseMs: config.leaseMs,
       batchSize: config.batchSize,
       pollIntervalMs: config.pollIntervalMs,
-      tasks: app.registry.names(),
-      maxAttempts: Object.fromEntries(tasks.map((task) => [task.name, (task.options.maxRetries ?? D.DEFAULT_MAX_RETRIES) + 1])),
-      earlyAckTasks: tasks.filter((task) => task.options.acksLate === false).map((task) => task.name),
+      get tasks() { return claimFilter().tasks; },
+      get maxAttempts() { return claimFilter().maxAttempts; },
+      get earlyAckTasks() { return claimFilter().earlyAckTasks; },
       knownIds: () => this.#heldJobs().map((job) => job.id),
       occupancy: () => ({ running: this.#running.size, buffered: this.#waiting.buffered.length, waiting: this.#waiting.count }),
       startsAll: () => this.#runner.startsAll(),

@@ -147,6 +147,12 @@ export class PgInspection {
     return { applied: Math.max(0, ...versions.map((r) => r.version)), latest };
   }
 
+  /** The database clock's now. Like migrationStatus, it runs without migrating first: reading the clock creates nothing. */
+  async clockNow(): Promise<Date> {
+    const [row] = await this.db.guard<Row[]>(() => this.db.bounded(this.db.sql.unsafe(this.db.rendered.queries.clockNow, [], { prepare: true })));
+    return row.now;
+  }
+
   async inspectAhead(queue: string, id: string): Promise<number> {
     const [row] = await this.db.run("inspectAhead", [queue, id]);
     return row.ahead;

@@ -79,6 +79,8 @@ function byId<T extends { id: string }>(items: T[]): T[] {
 /** The job statements of the PostgreSQL transport. */
 export class PgJobs {
   #insertsInFlight = 0;
+  /** Fires chords a completion made ready (set by the transport). */
+  onChordsReady?: (ids: string[]) => Promise<unknown>;
 
   constructor(private readonly db: PgConnection) {}
 
@@ -151,6 +153,11 @@ export class PgJobs {
     const payloads: string[] = [];
     for (let i = 0; i < stored.length; i += RESULT_NOTIFY_IDS) payloads.push(stored.slice(i, i + RESULT_NOTIFY_IDS).join(","));
     this.db.notify(this.db.rendered.resultsChannel, payloads);
+    if (row.chords_ready?.length && this.onChordsReady) {
+      // After the commit, so the callback reads every member's result. If
+      // this fails, the maintenance sweep fires the chord (chord_fire.sql).
+      await this.onChordsReady(row.chords_ready).catch(() => {});
+    }
     return row.done ?? [];
   }
 

@@ -9,6 +9,9 @@ import type { PgConnection } from "./connection.ts";
 type Row = Record<string, any>;
 
 /** The result and task-setting statements of the PostgreSQL transport. */
+/** A chord ready this long without being fired lost its worker between commit and fire. */
+const CHORD_CATCH_UP_MS = 2_000;
+
 export class PgResults {
   constructor(private readonly db: PgConnection) {}
 
@@ -35,6 +38,9 @@ export class PgResults {
   async resultCleanExpired(): Promise<number> {
     const rows = await this.db.run("resultCleanExpired", []);
     await this.db.run("uniqueCleanExpired", []);
+    // Chords a worker made ready but died before firing, and old workflow records.
+    await this.db.run("chordFire", [null, CHORD_CATCH_UP_MS]);
+    await this.db.run("canvasClean", []);
     return rows.count ?? 0;
   }
 

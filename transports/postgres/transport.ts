@@ -13,6 +13,7 @@
 import type { Config } from "../../core/config.ts";
 import type { Transport } from "../../core/transport.ts";
 import { PgConnection, type PostgresTransportOptions } from "./connection.ts";
+import { PgCanvas } from "./canvas.ts";
 import { PgInspection } from "./inspection.ts";
 import { PgJobs } from "./jobs.ts";
 import { PgResults } from "./results.ts";
@@ -32,6 +33,7 @@ export class PostgresTransport implements Transport {
   readonly #results: PgResults;
   readonly #inspection: PgInspection;
   readonly #schedules: PgSchedules;
+  readonly #canvas: PgCanvas;
 
   constructor(options: PostgresTransportOptions) {
     this.#db = new PgConnection(options);
@@ -39,6 +41,9 @@ export class PostgresTransport implements Transport {
     this.#results = new PgResults(this.#db);
     this.#inspection = new PgInspection(this.#db);
     this.#schedules = new PgSchedules(this.#db);
+    this.#canvas = new PgCanvas(this.#db);
+    // A completion that made chords ready fires them after its commit.
+    this.#jobs.onChordsReady = (ids) => this.#canvas.chordFire(ids);
   }
 
   /** Builds the transport from an app's config. */
@@ -56,6 +61,12 @@ export class PostgresTransport implements Transport {
   migrate(): Promise<number> {
     return this.#db.migrate();
   }
+
+  // Canvas (canvas.ts)
+  canvasInsert(...a: Args<"canvasInsert">) { return this.#canvas.canvasInsert(...a); }
+  chordFire(...a: Args<"chordFire">) { return this.#canvas.chordFire(...a); }
+  groupMembers(...a: Args<"groupMembers">) { return this.#canvas.groupMembers(...a); }
+  canvasRevokeUnsent(...a: Args<"canvasRevokeUnsent">) { return this.#canvas.canvasRevokeUnsent(...a); }
 
   // Jobs (jobs.ts)
   jobInsertMany(...a: Args<"jobInsertMany">) { return this.#jobs.jobInsertMany(...a); }
@@ -107,6 +118,7 @@ export class PostgresTransport implements Transport {
   inspectChildren(...a: Args<"inspectChildren">) { return this.#inspection.inspectChildren(...a); }
   inspectAhead(...a: Args<"inspectAhead">) { return this.#inspection.inspectAhead(...a); }
   migrationStatus() { return this.#inspection.migrationStatus(); }
+  clockNow() { return this.#inspection.clockNow(); }
 
   // Schedules and beat (schedules.ts)
   scheduleList() { return this.#schedules.scheduleList(); }

@@ -20,6 +20,7 @@ with input as (
          e->'value' as value,
          e->'error' as error,
          coalesce(e->'followUps', '[]'::jsonb) as follow_ups,
+         e->'launch' as launch,
          coalesce((e->>'store')::boolean, true) as store
   from jsonb_array_elements($1::text::jsonb) as t(e)
 ), done as (
@@ -60,17 +61,44 @@ with input as (
   on conflict (queue, minute, worker) do update
     set succeeded = s.succeeded + excluded.succeeded, failed = s.failed + excluded.failed
 ), followed as (
-  insert into {{schema}}.jobs (id, queue, priority, max_attempts, message, args_shown)
-  select (f->>'id')::uuid, f->>'queue', (f->>'priority')::smallint, (f->>'maxRetries')::integer + 1, f,
-         case when (select exists (select 1 from {{schema}}.task_redactions)) then {{schema}}.args_by_rule(f) end
+  -- Errbacks (messages), and the jobs a workflow starts next ({message, delayMs}).
+  insert into {{schema}}.jobs (id, queue, priority, run_at, max_attempts, message, args_shown)
+  select (m->>'id')::uuid, m->>'queue', (m->>'priority')::smallint,
+         coalesce(now() + make_interval(secs => (f->>'delayMs')::float8 / 1000), (m->>'eta')::timestamptz, now()),
+         (m->>'maxRetries')::integer + 1, m,
+         case when (select exists (select 1 from {{schema}}.task_redactions)) then {{schema}}.args_by_rule(m) end
   from done d join input i on i.id = d.id
-  cross join lateral jsonb_array_elements(i.follow_ups) as t(f)
+  cross join lateral jsonb_array_elements(i.follow_ups || coalesce(i.launch->'jobs', '[]')) as t(f)
+  cross join lateral (select coalesce(f->'message', f) as m) as msg
+  where not exists (select 1 from {{schema}}.results r where r.id = (m->>'id')::uuid and r.state = 'REVOKED')
   on conflict (id) do nothing
   returning queue
+), groups_saved as (
+  insert into {{schema}}.groups (id, members)
+  select (g->>'id')::uuid, array(select jsonb_array_elements_text(g->'members'))::uuid[]
+  from done d join input i on i.id = d.id
+  cross join lateral jsonb_array_elements(coalesce(i.launch->'groups', '[]')) as t(g)
+  on conflict (id) do nothing
+), chords_saved as (
+  insert into {{schema}}.chords (id, members, remaining, callback, immutable, delay_ms, result_id, state)
+  select (c->>'id')::uuid, array(select jsonb_array_elements_text(c->'members'))::uuid[],
+         jsonb_array_length(c->'members'), c->'callback', coalesce((c->>'immutable')::boolean, false),
+         (c->>'delayMs')::float8, (c->>'resultId')::uuid,
+         case when jsonb_array_length(c->'members') = 0 then 'ready' else 'open' end
+  from done d join input i on i.id = d.id
+  cross join lateral jsonb_array_elements(coalesce(i.launch->'chords', '[]')) as t(c)
+  on conflict (id) do nothing
+), chorded as (
+  -- Chains and chords of the jobs that ended here (only rows that counted): see canvas_ended().
+  select {{schema}}.canvas_ended(jsonb_agg(jsonb_build_object('id', d.id, 'state', i.state, 'error', i.error, 'message', d.message)), $3::float8) as ready
+  from done d join input i on i.id = d.id
+  where d.message ? 'chain' or d.message ? 'chord'
+  having count(*) > 0
 ), woken as (
   select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from followed) q
 )
 select (select count(*) from done)::integer as completed,
        (select coalesce(array_agg(id::text), '{}') from done) as done,
        (select array_agg(id::text) from saved) as stored,
-       (select count(*) from woken)::integer as woken
+       (select count(*) from woken)::integer as woken,
+       (select ready from chorded) as chords_ready

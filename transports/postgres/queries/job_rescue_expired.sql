@@ -48,6 +48,16 @@ with expired as (
   from ended
   on conflict (id) do nothing
   returning id, state
+), chorded as (
+  -- Chains and chords of the jobs that ended here: see canvas_ended() (migration 11).
+  select {{schema}}.canvas_ended(jsonb_agg(jsonb_build_object(
+           'id', id, 'message', message,
+           'state', case when revoke is not null then 'REVOKED' else 'FAILURE' end,
+           'error', jsonb_build_object('type', case when revoke is not null then 'TaskRevoked' else 'WorkerLost' end,
+                                       'message', 'The worker running it (' || coalesce(worker, 'unknown') || ') stopped before it finished.'))), $2::float8)
+  from ended
+  where message ? 'chain' or message ? 'chord'
+  having count(*) > 0
 ), woken as (
   select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from requeued) q
 ), told as (
@@ -60,4 +70,5 @@ select (select count(*) from expired)::integer as expired,
        (select count(*) from saved where state = 'FAILURE')::integer as failed,
        (select count(*) from saved where state = 'REVOKED')::integer as revoked,
        (select count(*) from woken)::integer as woken,
-       (select count(*) from told)::integer as told
+       (select count(*) from told)::integer as told,
+       (select count(*) from chorded)::integer as chorded

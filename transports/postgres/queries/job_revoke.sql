@@ -6,7 +6,7 @@
 with queued as (
   delete from {{schema}}.jobs
   where id = any($1::uuid[]) and state = 'queued'
-  returning id, message->>'task' as task, attempt, errors, queue, meta
+  returning id, message->>'task' as task, attempt, errors, queue, meta, message
 ), running as (
   update {{schema}}.jobs
   set revoke = case when $2::boolean then 'terminate' else coalesce(revoke, 'revoke') end
@@ -19,6 +19,13 @@ with queued as (
   from queued
   on conflict (id) do nothing
   returning id
+), chorded as (
+  -- Chains and chords of the jobs revoked here: see canvas_ended() (migration 11).
+  select {{schema}}.canvas_ended(jsonb_agg(jsonb_build_object(
+           'id', id, 'message', message, 'state', 'REVOKED', 'error', jsonb_build_object('type', 'TaskRevoked', 'message', $4::text))), $3::float8)
+  from queued
+  where message ? 'chain' or message ? 'chord'
+  having count(*) > 0
 ), told as (
   select pg_notify('{{results_channel}}', string_agg(id::text, ',')) from saved having count(*) > 0
 ), signalled as (
@@ -32,7 +39,8 @@ select i.id::text as id,
             when exists (select 1 from {{schema}}.results x where x.id = i.id) then 'finished'
             else 'unknown' end as outcome,
        r.worker,
-       (select count(*) from told)::integer + (select count(*) from signalled)::integer as notified
+       (select count(*) from told)::integer + (select count(*) from signalled)::integer as notified,
+       (select count(*) from chorded)::integer as chorded
 from unnest($1::uuid[]) as i(id)
 left join queued q on q.id = i.id
 left join running r on r.id = i.id

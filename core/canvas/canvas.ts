@@ -1,0 +1,211 @@
+/**
+ * The typed canvas: signatures, chains, groups and chords (Celery's), built
+ * in code and started with `delay()`. Each is typed by the result it takes
+ * from the step before (`In`) and the result it gives (`Out`), so a chain
+ * that feeds a number into a task whose first parameter is a string does not
+ * compile. What they are at run time is plain data (data.ts).
+ */
+import { parseDuration, type Duration } from "../duration.ts";
+import { ConfigError } from "../errors.ts";
+import type { AsyncResult } from "../result.ts";
+import type { CanvasData, StepOptions, TaskStep } from "./data.ts";
+import type { GroupResult } from "./results.ts";
+
+/** What starts a canvas: the app. */
+export interface CanvasStarter {
+  startCanvas(data: CanvasData, options?: { sql?: unknown }): Promise<AsyncResult | GroupResult>;
+}
+
+/** Options a signature can carry (Celery's `set()`); durations as in SendOptions. */
+export interface SignatureOptions {
+  id?: string;
+  queue?: string;
+  priority?: number;
+  countdown?: Duration;
+  eta?: Date | string;
+  expires?: Date | string;
+  maxRetries?: number;
+  timeLimit?: { soft?: Duration; hard?: Duration };
+}
+
+/**
+ * A startable piece of a workflow. `In` is what it takes from the step
+ * before (void: nothing), `Out` what it gives to the step after.
+ */
+export abstract class Canvas<In, Out> {
+  /** Phantom: a function parameter, so `In` is checked contravariantly. */
+  declare readonly __in?: (input: In) => void;
+  declare readonly __out?: Out;
+  protected readonly starter: CanvasStarter;
+
+  constructor(starter: CanvasStarter) {
+    this.starter = starter;
+  }
+
+  /** The canvas as plain data (what travels in messages). */
+  abstract toJSON(): CanvasData;
+
+  /** A chain of this and then `next`, which gets this one's result. */
+  pipe<R2>(next: Canvas<Out, R2>): Chain<In, R2> {
+    return new Chain<In, R2>(this.starter, [this.toJSON(), next.toJSON()]);
+  }
+}
+
+/** Both results of a member kind: the handle `delay()` gives. */
+type Handle<Out, Kind> = Kind extends "group" ? GroupResult<Out extends unknown[] ? Out : never> : AsyncResult<Out>;
+
+abstract class Startable<In, Out, Kind extends "task" | "group"> extends Canvas<In, Out> {
+  /** Starts it; only for a canvas that needs no result from a step before. */
+  delay(this: Startable<void, Out, Kind>): Promise<Handle<Out, Kind>> {
+    return this.applyAsync();
+  }
+
+  /** Starts it; `sql`: a postgres.js transaction of yours, so the workflow exists exactly when it commits. */
+  applyAsync(this: Startable<void, Out, Kind>, options: { sql?: unknown } = {}): Promise<Handle<Out, Kind>> {
+    return this.starter.startCanvas(this.toJSON(), options) as Promise<Handle<Out, Kind>>;
+  }
+}
+
+/** One task call with (some of) its arguments: Celery's signature. */
+export class Signature<In, Out> extends Startable<In, Out, "task"> {
+  readonly #step: TaskStep;
+
+  constructor(starter: CanvasStarter, step: TaskStep) {
+    super(starter);
+    this.#step = step;
+  }
+
+  get task(): string {
+    return this.#step.task;
+  }
+
+  /** A copy with these call options (queue, priority, countdown...). */
+  set(options: SignatureOptions): Signature<In, Out> {
+    return new Signature(this.starter, { ...this.#step, options: { ...this.#step.options, ...stepOptions(options) } });
+  }
+
+  /** A copy that also sends `callback` with this one's result when it succeeds (Celery's link). */
+  link(callback: Canvas<Out, unknown>): Signature<In, Out> {
+    return new Signature(this.starter, { ...this.#step, link: [...(this.#step.link ?? []), callback.toJSON()] });
+  }
+
+  /** A copy that sends `errback` (a task signature) once if this one fails for good: it gets [...its args, { id, task, error }]. */
+  onError(errback: Signature<unknown, unknown>): Signature<In, Out> {
+    const step = errback.toJSON();
+    return new Signature(this.starter, { ...this.#step, linkError: [...(this.#step.linkError ?? []), step] });
+  }
+
+  toJSON(): TaskStep {
+    return structuredClone(this.#step);
+  }
+}
+
+/** Steps one after the other; each result is the first argument of the next (unless it is immutable). */
+export class Chain<In, Out> extends Startable<In, Out, "task"> {
+  readonly #steps: CanvasData[];
+
+  constructor(starter: CanvasStarter, steps: CanvasData[]) {
+    super(starter);
+    if (steps.length === 0) throw new ConfigError("A chain needs at least one step.");
+    this.#steps = steps;
+  }
+
+  toJSON(): CanvasData {
+    return { kind: "chain", steps: structuredClone(this.#steps) };
+  }
+}
+
+/** Members in parallel; the result is every member's, in member order. */
+export class Group<In, Out extends unknown[]> extends Startable<In, Out, "group"> {
+  readonly #members: CanvasData[];
+
+  constructor(starter: CanvasStarter, members: CanvasData[]) {
+    super(starter);
+    this.#members = members;
+  }
+
+  toJSON(): CanvasData {
+    return { kind: "group", members: structuredClone(this.#members) };
+  }
+}
+
+/** A group whose results go, in member order, to one callback, sent exactly once when the last member is done. */
+export class Chord<In, Out> extends Startable<In, Out, "task"> {
+  readonly #header: CanvasData[];
+  readonly #body: CanvasData;
+
+  constructor(starter: CanvasStarter, header: CanvasData[], body: CanvasData) {
+    super(starter);
+    this.#header = header;
+    this.#body = body;
+  }
+
+  toJSON(): CanvasData {
+    return { kind: "chord", header: structuredClone(this.#header), body: structuredClone(this.#body) };
+  }
+}
+
+type AnyCanvas = Canvas<never, unknown> | Canvas<void, unknown> | Canvas<unknown, unknown>;
+// deno-lint-ignore no-explicit-any
+type OutOf<C> = C extends Canvas<any, infer O> ? O : never;
+// deno-lint-ignore no-explicit-any
+type InOf<C> = C extends Canvas<infer I, any> ? I : never;
+
+/** The starter of the first canvas (they all come from apps; mixing apps is refused). */
+function starterOf(canvases: Canvas<never, unknown>[]): CanvasStarter {
+  // deno-lint-ignore no-explicit-any
+  const starters = new Set(canvases.map((c) => (c as any).starter as CanvasStarter));
+  if (starters.size !== 1) throw new ConfigError(canvases.length ? "The parts of a workflow come from different apps; build it from one app's tasks." : "A workflow needs at least one part.");
+  return [...starters][0];
+}
+
+export function chain<I, A, B>(s1: Canvas<I, A>, s2: Canvas<A, B>): Chain<I, B>;
+export function chain<I, A, B, C>(s1: Canvas<I, A>, s2: Canvas<A, B>, s3: Canvas<B, C>): Chain<I, C>;
+export function chain<I, A, B, C, D>(s1: Canvas<I, A>, s2: Canvas<A, B>, s3: Canvas<B, C>, s4: Canvas<C, D>): Chain<I, D>;
+export function chain<I, A, B, C, D, E>(s1: Canvas<I, A>, s2: Canvas<A, B>, s3: Canvas<B, C>, s4: Canvas<C, D>, s5: Canvas<D, E>): Chain<I, E>;
+export function chain<I, A, B, C, D, E, F>(
+  s1: Canvas<I, A>, s2: Canvas<A, B>, s3: Canvas<B, C>, s4: Canvas<C, D>, s5: Canvas<D, E>, s6: Canvas<E, F>,
+): Chain<I, F>;
+/** Steps one after the other (up to 6 typed here; `a.pipe(b).pipe(c)` for any number). */
+export function chain(...steps: Canvas<never, unknown>[]): Chain<unknown, unknown> {
+  return new Chain(starterOf(steps), steps.map((s) => s.toJSON()));
+}
+
+/** Members in parallel: `group(a, b, c)` or `group(list)`. */
+export function group<C extends AnyCanvas[]>(...members: C): Group<InOf<C[number]>, { [K in keyof C]: OutOf<C[K]> }>;
+export function group<I, O>(members: Canvas<I, O>[]): Group<I, O[]>;
+export function group(...args: unknown[]): Group<unknown, unknown[]> {
+  const members = (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as Canvas<never, unknown>[];
+  if (members.length === 0) throw new ConfigError("A group needs at least one member (build it with group(a, b) or group(list)).");
+  return new Group(starterOf(members), members.map((m) => m.toJSON()));
+}
+
+/** `chord(group, callback)`: the callback gets every member's result, in member order. */
+export function chord<I, Outs extends unknown[], R>(header: Group<I, Outs>, body: Canvas<Outs, R>): Chord<I, R> {
+  const headerData = header.toJSON() as { members: CanvasData[] };
+  return new Chord(starterOf([header as Canvas<never, unknown>, body as Canvas<never, unknown>]), headerData.members, body.toJSON());
+}
+
+/** Signature options as data: durations in ms, times as ISO-8601. */
+export function stepOptions(options: SignatureOptions): StepOptions {
+  const out: StepOptions = {};
+  if (options.id !== undefined) out.id = options.id;
+  if (options.queue !== undefined) out.queue = options.queue;
+  if (options.priority !== undefined) out.priority = options.priority;
+  if (options.maxRetries !== undefined) out.maxRetries = options.maxRetries;
+  if (options.countdown !== undefined) out.countdown = requireMs(options.countdown, "countdown");
+  if (options.eta !== undefined) out.eta = new Date(options.eta).toISOString();
+  if (options.expires !== undefined) out.expires = new Date(options.expires).toISOString();
+  if (options.timeLimit !== undefined) {
+    out.timeLimit = {};
+    if (options.timeLimit.soft !== undefined) out.timeLimit.soft = requireMs(options.timeLimit.soft, "timeLimit.soft");
+    if (options.timeLimit.hard !== undefined) out.timeLimit.hard = requireMs(options.timeLimit.hard, "timeLimit.hard");
+  }
+  return out;
+}
+
+function requireMs(value: Duration, option: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new ConfigError(`Signature option "${option}" must be a duration such as 5000 or "5s", got ${JSON.stringify(value)}.`);
+  return ms;
+}
