@@ -174,7 +174,10 @@ export class App implements TaskSender {
   }
 
   get results(): ResultWaiter {
-    this.#waiter ??= new ResultWaiter(() => this.transport, this.config.pollIntervalMs, this.logger, (id, terminate) => this.control.revoke(id, { terminate }));
+    this.#waiter ??= new ResultWaiter(() => this.transport, this.config.pollIntervalMs, this.logger, {
+      revoke: (id, terminate) => this.control.revoke(id, { terminate }),
+      revokeWorkflow: (ids, terminate) => this.control.revokeWorkflow(ids, { terminate }),
+    });
     return this.#waiter;
   }
 

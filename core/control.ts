@@ -50,6 +50,19 @@ export class Control {
     });
   }
 
+  /**
+   * Revokes every task of a workflow: those sent are revoked as `revoke()`
+   * does; those not sent yet (a chain's later steps, a chord's callback) are
+   * stored as REVOKED, so whatever would send them later does not.
+   */
+  async revokeWorkflow(ids: string[], options: RevokeOptions = {}): Promise<RevokeOutcome[]> {
+    const transport = await this.#transport();
+    // Unsent steps first: a chord's callback is then REVOKED, not failed by its revoked members.
+    const marked = new Set(await transport.canvasRevokeUnsent(ids, { reason: "The workflow was revoked before this step was sent.", resultTtlMs: this.#resultTtlMs() }));
+    const outcomes = await this.revoke(ids, options);
+    return outcomes.map((o) => (marked.has(o.id) ? { ...o, outcome: "revoked" } : o));
+  }
+
   /** Sets a task's rate limit in every worker, overriding its option; null goes back to the option. */
   async rateLimit(task: string, rate: Rate | null, options: RateLimitOptions = {}): Promise<void> {
     const text = rate === null ? null : parseRate(rate, options.cluster ? "clusterRateLimit" : "rateLimit").text;

@@ -15,6 +15,8 @@ export interface ResultSource {
   waitFor(id: string, timeoutMs: number | undefined): Promise<ResultRecord>;
   forget(id: string): Promise<void>;
   revoke(id: string, terminate: boolean): Promise<RevokeOutcome[]>;
+  /** Revokes every task of a workflow, sent or not yet sent. */
+  revokeWorkflow(ids: string[], terminate: boolean): Promise<RevokeOutcome[]>;
 }
 
 /** States after which nothing changes. */
@@ -33,6 +35,8 @@ export class AsyncResult<R = unknown> {
    * starting one: a chain's previous step, a chord's header (a ResultSet).
    */
   parent?: AsyncResult | { id?: string; get(options?: GetOptions): Promise<unknown> };
+  /** Every task id of the workflow this handle stands for (a chain, a chord): what `revoke()` revokes. */
+  workflow?: string[];
 
   constructor(id: string, source: ResultSource) {
     this.id = id;
@@ -85,6 +89,10 @@ export class AsyncResult<R = unknown> {
    * and ends it as REVOKED at once.
    */
   async revoke(options: { terminate?: boolean } = {}): Promise<RevokeOutcome["outcome"]> {
+    if (this.workflow) {
+      const outcomes = await this.#source.revokeWorkflow(this.workflow, options.terminate ?? false);
+      return outcomes.find((o) => o.id === this.id)?.outcome ?? "revoked";
+    }
     const [outcome] = await this.#source.revoke(this.id, options.terminate ?? false);
     return outcome.outcome;
   }

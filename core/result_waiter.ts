@@ -22,16 +22,27 @@ export class ResultWaiter implements ResultSource {
   #pollTimer?: ReturnType<typeof setTimeout>;
   #closed = false;
   readonly #revoke: ResultSource["revoke"];
+  readonly #revokeWorkflow: ResultSource["revokeWorkflow"];
 
-  constructor(transport: () => Transport, pollMs: number, logger: Logger, revoke: ResultSource["revoke"]) {
+  constructor(
+    transport: () => Transport,
+    pollMs: number,
+    logger: Logger,
+    revoke: Pick<ResultSource, "revoke" | "revokeWorkflow">,
+  ) {
     this.#transport = transport;
     this.#pollMs = pollMs;
     this.#logger = logger;
-    this.#revoke = revoke;
+    this.#revoke = revoke.revoke;
+    this.#revokeWorkflow = revoke.revokeWorkflow;
   }
 
   revoke(id: string, terminate: boolean): Promise<RevokeOutcome[]> {
     return this.#revoke(id, terminate);
+  }
+
+  revokeWorkflow(ids: string[], terminate: boolean): Promise<RevokeOutcome[]> {
+    return this.#revokeWorkflow(ids, terminate);
   }
 
   async fetch(id: string): Promise<ResultRecord> {

@@ -16,7 +16,7 @@ function canvasApp(prefix: string) {
   const fail = app.task({ name: "fail", maxRetries: 0 }, (_input: unknown, why: string) => {
     throw new RangeError(why);
   });
-  const record = app.task("record", async function (this: TaskContext, label: string) {
+  const record = app.task("record", async function (this: TaskContext, label: unknown) {
     const sql = dbClient();
     try {
       await sql.unsafe(`insert into "${app.config.schema}".runs (job_id, label) values ($1, $2)`, [this.id, JSON.stringify(label)]);
@@ -155,6 +155,30 @@ test("map, starmap and chunks return what Celery's would; link sends a callback 
         }
         const [row] = await sql.unsafe(`select count(*)::int as n from "${app.config.schema}".runs`);
         assert.equal(row.n, 1, "the link ran once, with the result");
+      } finally {
+        await sql.end();
+      }
+    });
+  } finally {
+    await disposeApp(app);
+  }
+});
+
+test("revoking a workflow's handle revokes every step, sent or not yet sent, through the nesting", async () => {
+  const { app, add, mul, tsum } = canvasApp("revoke");
+  try {
+    await withWorker(app, async () => {
+      const later = await chain(add.s(1, 1).set({ countdown: "30s" }), mul.s(2), mul.s(3)).delay();
+      assert.equal(await later.revoke(), "revoked");
+      await assert.rejects(later.get({ timeout: 5_000 }), (e: unknown) => e instanceof TaskFailed && e.type === "TaskRevoked");
+      await assert.rejects((later.parent as { get(): Promise<unknown> }).get(), (e: unknown) => e instanceof TaskFailed && e.type === "TaskRevoked");
+      const chorded = await chord(group(add.s(1, 1).set({ countdown: "30s" }), add.s(2, 2).set({ countdown: "30s" })), tsum.s()).delay();
+      await chorded.revoke();
+      await assert.rejects(chorded.get({ timeout: 5_000 }), (e: unknown) => e instanceof TaskFailed && e.type === "TaskRevoked");
+      const sql = dbClient();
+      try {
+        const [left] = await sql.unsafe(`select count(*)::int as n from "${app.config.schema}".jobs`);
+        assert.equal(left.n, 0, "nothing of either workflow is left to run");
       } finally {
         await sql.end();
       }

@@ -5,7 +5,7 @@
  */
 import { AsyncResult, type ResultSource } from "../result.ts";
 import type { Transport } from "../transport.ts";
-import { assertCanvas, type CanvasData, withIds } from "./data.ts";
+import { assertCanvas, type CanvasData, taskIdsOf, withIds } from "./data.ts";
 import { type LaunchContext, planLaunch } from "./launch.ts";
 import { GroupResult, ResultSet } from "./results.ts";
 
@@ -39,13 +39,16 @@ export function handleOf(data: CanvasData, results: ResultSource, parent?: Async
         last = handleOf(step, results, previous);
         previous = last;
       }
+      if (last instanceof AsyncResult) last.workflow = taskIdsOf(data);
       return last;
     }
     case "group":
       return new GroupResult(data.id!, flatMembers(data.members).map((m) => handleOf(m, results) as AsyncResult));
     case "chord": {
       const header = new ResultSet(flatMembers(data.header).map((m) => handleOf(m, results) as AsyncResult));
-      return handleOf(data.body, results, header);
+      const handle = handleOf(data.body, results, header);
+      if (handle instanceof AsyncResult) handle.workflow = taskIdsOf(data);
+      return handle;
     }
   }
 }
