@@ -122,7 +122,7 @@ export class Inspect {
   async job(id: string): Promise<JobReport> {
     const transport = await this.transport();
     const [detail, children, events] = await Promise.all([transport.inspectJob(id), transport.inspectChildren(id), transport.eventList(0, 1_000, id)]);
-    if (!detail.job && !detail.result && events.length === 0 && children.length === 0) {
+    if (!detail.job && !detail.result && !detail.chord && events.length === 0 && children.length === 0) {
       throw new NotFound(`No task ${id} is known here: it was never sent to this schema, or its result expired and was deleted.`);
     }
     const message = (detail.job?.message ?? detail.result?.message ?? null) as { task?: string } | null;

@@ -169,8 +169,20 @@ export interface FailedSummary {
 }
 
 /** Everything stored about one task id. */
+/** A task's place in a chord: its callback, or one of its members. */
+export interface ChordPlace {
+  role: "callback" | "member";
+  /** The chord's id (its callback's job id). */
+  id: string;
+  state: "open" | "ready" | "fired" | "failed";
+  /** Members that reached a final state, of `total`. */
+  done: number;
+  total: number;
+}
+
 export interface JobDetail {
   now: Date;
+  chord: ChordPlace | null;
   job: {
     queue: string;
     priority: number;

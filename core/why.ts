@@ -18,7 +18,8 @@ export type WhyCode =
   | "expired"
   | "no-consumer"
   | "not-registered"
-  | "waiting";
+  | "waiting"
+  | "chord";
 
 export interface WhyReason {
   code: WhyCode;
@@ -43,7 +44,12 @@ export async function explain(transport: Transport, inspect: Inspect, id: string
   const add = (code: WhyCode, text: string) => reasons.push({ code, message: text });
 
   if (!detail.job) {
-    if (!detail.result) {
+    if (!detail.result && detail.chord?.role === "callback") {
+      const { done, total, state } = detail.chord;
+      add("chord", state === "open"
+        ? `It is the callback of a chord: ${done} of ${total} members done. It is sent once the last member finishes (and not at all if one fails).`
+        : `It is the callback of a chord that is ${state}: ${done} of ${total} members done${state === "ready" ? "; it is being sent" : ""}.`);
+    } else if (!detail.result) {
       add("unknown", `No task ${id} is known here: it was never sent to this schema, or its result expired (resultTtl) and was deleted.`);
     } else if (detail.result.state === "REVOKED") {
       add("revoked", `It was revoked: ${detail.result.error?.message ?? "revoked"} (at ${iso(detail.result.finishedAt)}). It will not run.`);

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { chain, chord, group, GroupResult, TaskFailed, type TaskContext, Worker } from "../mod.ts";
-import { dbClient, disposeApp, testApp } from "./_helpers.ts";
+import { dbClient, disposeApp, runCli, testApp } from "./_helpers.ts";
 
 function canvasApp(prefix: string) {
   const app = testApp(prefix);
@@ -183,6 +183,33 @@ test("revoking a workflow's handle revokes every step, sent or not yet sent, thr
         await sql.end();
       }
     });
+  } finally {
+    await disposeApp(app);
+  }
+});
+
+test("tq inspect job and why show a task's place in a workflow: its chord (k of n members done) and the steps after it", async () => {
+  const { app, add, mul, tsum } = canvasApp("inspectflow");
+  try {
+    await app.migrate();
+    const waiting = await chord(group(add.s(1, 1), add.s(2, 2).set({ countdown: "60s" })), tsum.s()).delay();
+    const callback = await app.inspect.job(waiting.id);
+    assert.equal(callback.chord?.role, "callback");
+    assert.deepEqual([callback.chord?.done, callback.chord?.total, callback.chord?.state], [0, 2, "open"]);
+    const why = await app.why(waiting.id);
+    assert.equal(why.reasons[0].code, "chord");
+    assert.match(why.reasons[0].message, /0 of 2 members done/);
+    const member = await app.inspect.job((waiting.parent as { results: { id: string }[] }).results[0].id);
+    assert.equal(member.chord?.role, "member");
+    assert.equal(member.chord?.id, waiting.id);
+    const steps = await chain(add.s(1, 1).set({ countdown: "60s" }), mul.s(2), mul.s(3)).delay();
+    const first = (steps.parent as { parent: { id: string } }).parent.id;
+    const cli = runCli(["inspect", "job", first], { TQ_SCHEMA: app.config.schema });
+    assert.equal(await cli.exited, 0, cli.output());
+    assert.match(cli.output(), /then:\s+mul\[[0-9a-f-]{36}\] -> mul\[[0-9a-f-]{36}\]/);
+    const whyCli = runCli(["inspect", "why", waiting.id], { TQ_SCHEMA: app.config.schema });
+    assert.equal(await whyCli.exited, 0, whyCli.output());
+    assert.match(whyCli.output(), /callback of a chord: 0 of 2 members done/);
   } finally {
     await disposeApp(app);
   }

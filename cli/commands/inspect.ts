@@ -192,6 +192,7 @@ function showJob(flags: InspectFlags, report: JobReport): number {
   }
   const meta = job?.meta ?? result?.meta;
   if (meta !== null && meta !== undefined) line("progress", meta);
+  showWorkflow(report, message as { chain?: unknown[]; callbacks?: unknown[] } | null, line);
   const errors = job?.errors.length ? job.errors : result?.errors ?? [];
   if (errors.length) {
     out("attempts that failed:");
@@ -225,4 +226,30 @@ async function showWhy(app: App, flags: InspectFlags, id: string): Promise<numbe
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** A job's place in a workflow: its chord, and the steps its chain runs after it. */
+function showWorkflow(report: JobReport, message: { chain?: unknown[]; callbacks?: unknown[] } | null, line: (name: string, value: unknown) => void): void {
+  const chord = report.chord;
+  if (chord?.role === "callback") line("chord", `callback: ${chord.done} of ${chord.total} members done (${chord.state})`);
+  if (chord?.role === "member") line("chord", `member of ${chord.id}: ${chord.done} of ${chord.total} members done (${chord.state})`);
+  if (message?.chain?.length) line("then", message.chain.map(describeStep).join(" -> "));
+  if (message?.callbacks?.length) line("on success", message.callbacks.map(describeStep).join(", "));
+}
+
+/** One step of a workflow, short: task[id], group(n), chord(n -> callback). */
+function describeStep(step: unknown): string {
+  const s = step as { kind?: string; task?: string; options?: { id?: string }; steps?: unknown[]; members?: unknown[]; header?: unknown[]; body?: unknown };
+  switch (s?.kind) {
+    case "task":
+      return `${s.task}[${s.options?.id ?? "?"}]`;
+    case "chain":
+      return (s.steps ?? []).map(describeStep).join(" -> ");
+    case "group":
+      return `group(${(s.members ?? []).map(describeStep).join(", ")})`;
+    case "chord":
+      return `chord(${(s.header ?? []).length} members -> ${describeStep(s.body)})`;
+    default:
+      return "?";
+  }
 }

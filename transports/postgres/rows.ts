@@ -106,6 +106,11 @@ export function jobDetailFromRow(r: Row): JobDetail {
         startedAt: r.result_started_at,
       }
       : null,
+    chord: r.callback_chord_state
+      ? { role: "callback", id: r.inspected_id, state: r.callback_chord_state, done: r.callback_chord_done, total: r.callback_chord_total }
+      : r.member_chord_id
+      ? { role: "member", id: r.member_chord_id, state: r.member_chord_state, done: r.member_chord_done, total: r.member_chord_total }
+      : null,
   };
 }
 
