@@ -6,6 +6,7 @@
 import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError, TaskFailed } from "./errors.ts";
 import { rejectUnknownGetOptions } from "./known_options.ts";
+import type { ResultSet } from "./canvas/results.ts";
 import type { ResultRecord, RevokeOutcome, TaskState } from "./transport.ts";
 
 /** Where an AsyncResult reads from: the app's result waiter. */
@@ -34,7 +35,7 @@ export class AsyncResult<R = unknown> {
    * The result before this one in its workflow, when this handle comes from
    * starting one: a chain's previous step, a chord's header (a ResultSet).
    */
-  parent?: AsyncResult | { id?: string; get(options?: GetOptions): Promise<unknown> };
+  parent?: AsyncResult | ResultSet;
   /** Every task id of the workflow this handle stands for (a chain, a chord): what `revoke()` revokes. */
   workflow?: string[];
 

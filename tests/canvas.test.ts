@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chain, chord, group, GroupResult, TaskFailed, type TaskContext, Worker } from "../mod.ts";
+import { type AsyncResult, chain, chord, group, GroupResult, type ResultSet, TaskFailed, type TaskContext, Worker } from "../mod.ts";
 import { dbClient, disposeApp, runCli, testApp } from "./_helpers.ts";
 
 function canvasApp(prefix: string) {
@@ -48,7 +48,7 @@ test("a chain passes each result to the next step; si ignores it; result.parent 
     await withWorker(app, async () => {
       const result = await chain(add.s(2, 3), mul.s(10), add.si(1, 1), add.s(5)).delay();
       assert.equal(await result.get({ timeout: 10_000 }), 7);
-      assert.equal(await (result.parent as { get(): Promise<unknown> }).get(), 2);
+      assert.equal(await (result.parent as AsyncResult).get(), 2);
       const piped = await add.s(1, 1).pipe(mul.s(3)).pipe(mul.s(3)).delay();
       assert.equal(await piped.get({ timeout: 10_000 }), 18);
     });
@@ -63,7 +63,7 @@ test("a failing step stops the chain, fails the later steps with it, and its err
     await withWorker(app, async () => {
       const result = await chain(add.s(1, 2), fail.s("broken").onError(record.si("errback")), add.s(1)).delay();
       await assert.rejects(result.get({ timeout: 10_000 }), (e: unknown) => e instanceof TaskFailed && e.code === "CHAIN_STEP_FAILED" && /broken/.test(e.message));
-      await assert.rejects((result.parent as { get(): Promise<unknown> }).get(), (e: unknown) => e instanceof TaskFailed && e.type === "RangeError");
+      await assert.rejects((result.parent as AsyncResult).get(), (e: unknown) => e instanceof TaskFailed && e.type === "RangeError");
       const sql = dbClient();
       try {
         await new Promise((r) => setTimeout(r, 500));
@@ -118,7 +118,7 @@ test("a chord sends its callback once with every result in order; a failed membe
   }
 });
 
-test("nesting: a chain with a group step becomes a chord; a group of chains; a chord whose callback is a chain", async () => {
+test("nesting: a chain with a group step becomes a chord; a group of chains; a chord whose callback is a chain; a chord inside a chain", async () => {
   const { app, add, mul, tsum } = canvasApp("nesting");
   try {
     await withWorker(app, async () => {
@@ -128,6 +128,8 @@ test("nesting: a chain with a group step becomes a chord; a group of chains; a c
       assert.deepEqual(await ofChains.get({ timeout: 10_000 }), [20, 40]);
       const callbackChain = await chord(group(add.s(1, 1), add.s(2, 2)), chain(tsum.s(), mul.s(100))).delay();
       assert.equal(await callbackChain.get({ timeout: 10_000 }), 600);
+      const chordInChain = await chain(add.s(1, 1), chord(group(add.s(1), add.s(2)), tsum.s()), mul.s(10)).delay();
+      assert.equal(await chordInChain.get({ timeout: 10_000 }), 70); // 2 -> [3, 4] -> 7 -> 70
     });
   } finally {
     await disposeApp(app);
@@ -171,7 +173,7 @@ test("revoking a workflow's handle revokes every step, sent or not yet sent, thr
       const later = await chain(add.s(1, 1).set({ countdown: "30s" }), mul.s(2), mul.s(3)).delay();
       assert.equal(await later.revoke(), "revoked");
       await assert.rejects(later.get({ timeout: 5_000 }), (e: unknown) => e instanceof TaskFailed && e.type === "TaskRevoked");
-      await assert.rejects((later.parent as { get(): Promise<unknown> }).get(), (e: unknown) => e instanceof TaskFailed && e.type === "TaskRevoked");
+      await assert.rejects((later.parent as AsyncResult).get(), (e: unknown) => e instanceof TaskFailed && e.type === "TaskRevoked");
       const chorded = await chord(group(add.s(1, 1).set({ countdown: "30s" }), add.s(2, 2).set({ countdown: "30s" })), tsum.s()).delay();
       await chorded.revoke();
       await assert.rejects(chorded.get({ timeout: 5_000 }), (e: unknown) => e instanceof TaskFailed && e.type === "TaskRevoked");
@@ -199,11 +201,11 @@ test("tq inspect job and why show a task's place in a workflow: its chord (k of 
     const why = await app.why(waiting.id);
     assert.equal(why.reasons[0].code, "chord");
     assert.match(why.reasons[0].message, /0 of 2 members done/);
-    const member = await app.inspect.job((waiting.parent as { results: { id: string }[] }).results[0].id);
+    const member = await app.inspect.job((waiting.parent as ResultSet).results[0].id);
     assert.equal(member.chord?.role, "member");
     assert.equal(member.chord?.id, waiting.id);
     const steps = await chain(add.s(1, 1).set({ countdown: "60s" }), mul.s(2), mul.s(3)).delay();
-    const first = (steps.parent as { parent: { id: string } }).parent.id;
+    const first = ((steps.parent as AsyncResult).parent as AsyncResult).id;
     const cli = runCli(["inspect", "job", first], { TQ_SCHEMA: app.config.schema });
     assert.equal(await cli.exited, 0, cli.output());
     assert.match(cli.output(), /then:\s+mul\[[0-9a-f-]{36}\] -> mul\[[0-9a-f-]{36}\]/);

@@ -90,7 +90,7 @@ export class Signature<In, Out> extends Startable<In, Out, "task"> {
   }
 
   /** A copy that sends `errback` (a task signature) once if this one fails for good: it gets [...its args, { id, task, error }]. */
-  onError(errback: Signature<unknown, unknown>): Signature<In, Out> {
+  onError(errback: Signature<void, unknown> | Signature<{ id: string; task: string; error: { type: string; message: string } }, unknown>): Signature<In, Out> {
     const step = errback.toJSON();
     return new Signature(this.starter, { ...this.#step, linkError: [...(this.#step.linkError ?? []), step] });
   }
