@@ -43,7 +43,7 @@ export type { DiscoverOptions } from "./core/discover.ts";
 export type { Duration } from "./core/duration.ts";
 export type { BackoffKind } from "./core/backoff.ts";
 export { Control } from "./core/control.ts";
-export { Canvas, Chain, chain, Chord, chord, Group, group, Signature } from "./core/canvas/canvas.ts";
+export { Canvas, CanvasFromData, Chain, chain, Chord, chord, Group, group, Signature } from "./core/canvas/canvas.ts";
 export type { SignatureOptions } from "./core/canvas/canvas.ts";
 export type { CanvasData, ChainData, ChordData, GroupData, StepOptions, TaskStep } from "./core/canvas/data.ts";
 export { ChunksResult, GroupResult, ResultSet } from "./core/canvas/results.ts";

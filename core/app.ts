@@ -19,7 +19,7 @@ import { encodeMessage } from "./message.ts";
 import { shownArgs } from "./redact.ts";
 import { Registry } from "./registry.ts";
 import { canvasBuiltins } from "./canvas/builtins.ts";
-import { type SignatureOptions, Signature, stepOptions } from "./canvas/canvas.ts";
+import { CanvasFromData, type SignatureOptions, Signature, stepOptions } from "./canvas/canvas.ts";
 import type { CanvasData } from "./canvas/data.ts";
 import type { LaunchContext } from "./canvas/launch.ts";
 import { GroupResult } from "./canvas/results.ts";
@@ -225,6 +225,11 @@ export class App implements TaskSender {
       taskOptions: (name) => this.registry.get(name)?.options,
       ...(parent ? { parent } : {}),
     };
+  }
+
+  /** A signature, chain, group or chord from its data (its toJSON(), after a JSON round trip): ready to start. */
+  canvas(data: CanvasData): CanvasFromData {
+    return new CanvasFromData(this, data);
   }
 
   /** A signature by task name, for tasks whose code this process does not have. */

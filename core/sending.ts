@@ -6,7 +6,8 @@ import { storableProblem } from "./storable.ts";
 import { createHash } from "node:crypto";
 import { assertMessage, type Message, PROTOCOL_VERSION } from "./message.ts";
 import { hostname, pid } from "./runtime.ts";
-import { type Errback, type SendOptions, type TaskOptions, timeLimitMs } from "./task.ts";
+import { type CanvasLike, type Errback, type SendOptions, type TaskOptions, timeLimitMs } from "./task.ts";
+import { assertCanvas, type CanvasData, type TaskStep, withIds } from "./canvas/data.ts";
 import type { InsertOptions } from "./transport.ts";
 
 let cachedHost: string | undefined;
@@ -64,6 +65,13 @@ export function buildMessage(
   const uniqueKey = options.uniqueKey ?? (task?.unique ? derivedUniqueKey(name, args, message.kwargs) : undefined);
   if (uniqueKey !== undefined) message.uniqueKey = uniqueKey;
   if (options.errback !== undefined) message.errbacks = errbacks(options.errback);
+  if (options.link !== undefined) message.callbacks = listOf(options.link).map((c) => withIds(canvasData(c, "link")));
+  if (options.linkError !== undefined) {
+    const steps = listOf(options.linkError).map((c) => canvasData(c, "linkError"));
+    const bad = steps.find((s) => s.kind !== "task");
+    if (bad) throw new ConfigError(`Send option "linkError" takes task signatures only, got a ${bad.kind}.`);
+    message.errbacks = [...(message.errbacks ?? []), ...(steps as TaskStep[]).map(errbackOf)];
+  }
   assertMessage(message);
   return message;
 }
@@ -78,6 +86,27 @@ function assertStorableArguments(name: string, args: unknown[], kwargs: Record<s
   if (problem) {
     throw new InvalidArguments(`Task "${name}": ${problem.path} cannot be sent: it is ${problem.reason}. Nothing was sent.`);
   }
+}
+
+function listOf<T>(value: T | T[]): T[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+/** The data of a canvas given as an object with toJSON() or as data, checked. */
+function canvasData(value: CanvasLike, option: string): CanvasData {
+  const data = typeof (value as { toJSON?: unknown }).toJSON === "function" ? (value as { toJSON(): CanvasData }).toJSON() : value as CanvasData;
+  assertCanvas(data, `Send option "${option}"`);
+  return data;
+}
+
+/** An errback entry of a message from a task signature. */
+function errbackOf(step: TaskStep): NonNullable<Message["errbacks"]>[number] {
+  return {
+    task: step.task,
+    args: step.args,
+    ...(step.options?.queue ? { queue: step.options.queue } : {}),
+    ...(step.immutable ? { immutable: true } : {}),
+  };
 }
 
 /** `expires` as ms from now when it is a duration; undefined when it is a time (or absent). */

@@ -16,6 +16,7 @@ import { checkRedaction } from "./redact.ts";
 import type { AsyncResult } from "./result.ts";
 import { type CanvasStarter, Signature } from "./canvas/canvas.ts";
 import { ChunksResult, type GroupResult } from "./canvas/results.ts";
+import type { CanvasData } from "./canvas/data.ts";
 import type { Message } from "./message.ts";
 
 /** A handler: any function of JSON arguments; `this` is the task context. */
@@ -116,12 +117,19 @@ export interface SendOptions {
   uniqueWindow?: Duration;
   /** Tasks to send if this one fails for good (Celery's link_error). */
   errback?: string | Errback | (string | Errback)[];
+  /** Signatures (or any canvas) sent with this task's result when it succeeds, once each (Celery's link). */
+  link?: CanvasLike | CanvasLike[];
+  /** Task signatures sent once if this task fails for good, with [...their args, { id, task, error }] unless immutable (Celery's link_error). */
+  linkError?: CanvasLike | CanvasLike[];
   kwargs?: Record<string, unknown>;
   parentId?: string;
   rootId?: string;
   /** A postgres.js transaction of yours: the job exists exactly when it commits. */
   sql?: unknown;
 }
+
+/** A signature, chain, group or chord, or its data: what `link` and `linkError` take. */
+export type CanvasLike = { toJSON(): CanvasData } | CanvasData;
 
 /** What a Task needs from its app to send itself (and start the workflows built from it). */
 export interface TaskSender extends CanvasStarter {

@@ -216,3 +216,33 @@ test("tq inspect job and why show a task's place in a workflow: its chord (k of 
     await disposeApp(app);
   }
 });
+
+test("link and linkError on any call run once each; a workflow survives a JSON round trip and starts from its data", async () => {
+  const { app, add, mul, fail, record } = canvasApp("links");
+  try {
+    await withWorker(app, async () => {
+      const sum = await add.applyAsync([2, 3], { link: record.s(), linkError: record.si("never") });
+      assert.equal(await sum.get({ timeout: 10_000 }), 5);
+      const failed = await app.sendTask("fail", [0, "no"], { link: record.si("never"), linkError: [record.si("errback by name")] });
+      await assert.rejects(app.asyncResult(failed.id).get({ timeout: 10_000 }), TaskFailed);
+      const data = JSON.parse(JSON.stringify(chain(add.s(1, 2), mul.s(5))));
+      const again = await app.canvas(data).delay() as AsyncResult;
+      assert.equal(await again.get({ timeout: 10_000 }), 15);
+      const sql = dbClient();
+      try {
+        let labels: string[] = [];
+        for (let i = 0; i < 50 && labels.length < 2; i++) {
+          labels = (await sql.unsafe(`select label from "${app.config.schema}".runs order by label`)).map((r) => r.label);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        await new Promise((r) => setTimeout(r, 300));
+        labels = (await sql.unsafe(`select label from "${app.config.schema}".runs order by label`)).map((r) => r.label);
+        assert.deepEqual(labels, ['"errback by name"', "5"]);
+      } finally {
+        await sql.end();
+      }
+    });
+  } finally {
+    await disposeApp(app);
+  }
+});

@@ -8,7 +8,7 @@
 import { parseDuration, type Duration } from "../duration.ts";
 import { ConfigError } from "../errors.ts";
 import type { AsyncResult } from "../result.ts";
-import type { CanvasData, StepOptions, TaskStep } from "./data.ts";
+import { assertCanvas, type CanvasData, type StepOptions, type TaskStep } from "./data.ts";
 import type { GroupResult } from "./results.ts";
 
 /** What starts a canvas: the app. */
@@ -142,6 +142,21 @@ export class Chord<In, Out> extends Startable<In, Out, "task"> {
 
   toJSON(): CanvasData {
     return { kind: "chord", header: structuredClone(this.#header), body: structuredClone(this.#body) };
+  }
+}
+
+/** A canvas rebuilt from its data (after a JSON round trip, say): started like the one it came from. */
+export class CanvasFromData extends Startable<void, unknown, "task" | "group"> {
+  readonly #data: CanvasData;
+
+  constructor(starter: CanvasStarter, data: CanvasData) {
+    super(starter);
+    assertCanvas(data);
+    this.#data = structuredClone(data);
+  }
+
+  toJSON(): CanvasData {
+    return structuredClone(this.#data);
   }
 }
 

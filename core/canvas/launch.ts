@@ -139,12 +139,7 @@ function stepJob(step: TaskStep, input: { value: unknown } | undefined, place: P
     kwargs: step.kwargs,
     parentId: context.parent?.id,
     rootId: context.parent?.rootId,
-    errback: step.linkError?.map((e) => ({
-      task: e.task,
-      args: e.args,
-      ...(e.options?.queue ? { queue: e.options.queue } : {}),
-      ...(e.immutable ? { immutable: true } : {}),
-    })),
+    linkError: step.linkError,
   };
   for (const key of Object.keys(send) as (keyof SendOptions)[]) if (send[key] === undefined) delete send[key];
   const message = buildMessage(step.task, args, send, context.taskOptions(step.task), context);

@@ -15,3 +15,6 @@ export const stamp = app.task("stamp", (i: number) => {
   console.log(`stamp ${i} ${at}`);
   return at;
 });
+
+/** A chord's callback (W7): gets every member's result and returns how many there were. */
+export const tally = app.task("tally", (results: unknown[]) => results.length);

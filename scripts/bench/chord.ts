@@ -1,0 +1,116 @@
+/**
+ * W7: what a chord costs. The same worker processes first drain 10,000 plain
+ * no-op jobs, then run a chord of 10,000 no-op members whose callback
+ * (`tally`) gets their results. Times come from the database's own stamps:
+ * each run starts at `clock_timestamp()` read just before sending, a job's
+ * end is its result's `finished_at` (the start of the completion statement
+ * that stored it), and the callback's start is its `started_at` (the claim).
+ *
+ * Then two statements are replayed alone, each in a transaction rolled back,
+ * on the chord just run: the counter update of one completion batch of the
+ * run's average size (`canvas_ended()`, which the completion statement calls
+ * for the members it records) and the fire statement (chord_fire.sql).
+ */
+import { loadavg } from "node:os";
+import postgres from "postgres";
+import { chord, group } from "../../mod.ts";
+import { renderSql } from "../../transports/postgres/_render.ts";
+import { DATABASE_URL, type BenchWorker } from "./system.ts";
+import { tqSystem } from "./systems/tq.ts";
+
+type Figures = Record<string, number>;
+
+const MEMBERS = 10_000;
+const WORKERS = 2;
+const CONCURRENCY = 10;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function chordWorkload(): Promise<Figures> {
+  const system = tqSystem({ ignoreResult: false });
+  const workers: BenchWorker[] = [];
+  await system.setup();
+  const app = system.app();
+  const schema = app.config.schema;
+  const sql = postgres(DATABASE_URL, { max: 2, onnotice: () => {} });
+  try {
+    const starting = Array.from({ length: WORKERS }, () => system.startWorker(CONCURRENCY, () => {}));
+    workers.push(...await Promise.all(starting));
+    const load = loadavg()[0];
+
+    // 10,000 plain jobs, from the send to the last result.
+    const [plainStart] = await sql`select clock_timestamp() as at`;
+    await system.enqueueBulk(MEMBERS);
+    while ((await system.pending()) > 0) await sleep(20);
+    const [plain] = await sql.unsafe(`select max(finished_at) as last, count(*)::int as n from "${schema}".results where task = 'noop'`);
+    if (plain.n !== MEMBERS) throw new Error(`W7: ${plain.n} of ${MEMBERS} plain jobs have a result.`);
+    const plainMs = plain.last.getTime() - plainStart.at.getTime();
+
+    // A chord of 10,000 members, from the send to the callback's result.
+    const members = Array.from({ length: MEMBERS }, (_, i) => app.signature("noop", [i]));
+    const [chordStart] = await sql`select clock_timestamp() as at`;
+    const handle = await chord(group(members), app.signature("tally")).delay();
+    const counted = await handle.get({ timeout: 120_000 });
+    if (counted !== MEMBERS) throw new Error(`W7: the callback counted ${counted} results, not ${MEMBERS}.`);
+    const memberIds = (handle.parent as { results: { id: string }[] }).results.map((r) => r.id);
+    const [stamps] = await sql.unsafe(
+      `select max(m.finished_at) as last_member, count(distinct m.finished_at)::int as batches,
+              c.sent_at as fired, c.started_at as callback_start, c.finished_at as callback_end
+       from "${schema}".results m, "${schema}".results c
+       where m.id = any($1::uuid[]) and c.id = $2::uuid
+       group by c.sent_at, c.started_at, c.finished_at`,
+      [memberIds, handle.id],
+    );
+    const chordMs = stamps.callback_end.getTime() - chordStart.at.getTime();
+    const batchSize = Math.round(MEMBERS / stamps.batches);
+
+    // The two chord statements alone, each rolled back.
+    const rendered = renderSql(schema);
+    const counterMs = await rolledBack(sql, async (tx) => {
+      await tx.unsafe(`update "${schema}".chords set state = 'open', remaining = $2 where id = $1::uuid`, [handle.id, MEMBERS]);
+      const ended = memberIds.slice(0, batchSize).map((id, i) => ({
+        id, state: "SUCCESS", error: null, message: { id, task: "noop", args: [i], chord: { id: handle.id } },
+      }));
+      const t = performance.now();
+      await tx.unsafe(`select "${schema}".canvas_ended($1::text::jsonb, 604800000)`, [JSON.stringify(ended)]);
+      return performance.now() - t;
+    });
+    const fireMs = await rolledBack(sql, async (tx) => {
+      await tx.unsafe(`update "${schema}".chords set state = 'ready' where id = $1::uuid`, [handle.id]);
+      const t = performance.now();
+      const [row] = await tx.unsafe(rendered.queries.chordFire, [[handle.id], 0]);
+      if (row.fired !== 1) throw new Error("W7: the replayed fire statement fired nothing.");
+      return performance.now() - t;
+    });
+
+    const ms = (a: Date, b: Date) => a.getTime() - b.getTime();
+    return {
+      plain_jobs_s: MEMBERS / (plainMs / 1000),
+      chord_members_s: MEMBERS / (chordMs / 1000),
+      chord_vs_plain: plainMs / chordMs,
+      last_member_to_callback_ms: ms(stamps.callback_start, stamps.last_member),
+      last_member_to_fire_ms: ms(stamps.fired, stamps.last_member),
+      fire_to_callback_ms: ms(stamps.callback_start, stamps.fired),
+      completion_batches: stamps.batches,
+      counter_ms_per_batch: counterMs,
+      fire_statement_ms: fireMs,
+      load_1m: load,
+    };
+  } finally {
+    for (const worker of workers) await worker.stop();
+    await sql.end();
+    await system.teardown();
+  }
+}
+
+/** Runs `fn` in a transaction that is rolled back, and returns what `fn` returned. */
+async function rolledBack<T>(sql: postgres.Sql, fn: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
+  let value!: T;
+  const rollback = new Error("rollback");
+  await sql.begin(async (tx) => {
+    value = await fn(tx);
+    throw rollback;
+  }).catch((error) => {
+    if (error !== rollback) throw error;
+  });
+  return value;
+}
