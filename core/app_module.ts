@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { App, isApp } from "./app.ts";
+import { type App, isApp } from "./app.ts";
 import { discoveries } from "./discover.ts";
 import { ConfigError } from "./errors.ts";
 import { describeLoadError } from "./load_error.ts";

@@ -255,7 +255,7 @@ export class Task<A extends any[] = any[], R = unknown> {
   }
 
   /** Sends the task with call options (queue, priority, countdown, transaction...). */
-  async applyAsync(args: A, options: SendOptions = {}): Promise<AsyncResult<Awaited<R>>> {
+  applyAsync(args: A, options: SendOptions = {}): Promise<AsyncResult<Awaited<R>>> {
     // The app checks the arguments against this task when it sends.
     return this.#sender.sendTask<Awaited<R>>(this.name, args, options);
   }
@@ -299,7 +299,7 @@ export class Task<A extends any[] = any[], R = unknown> {
   }
 
   /** Sends one job per argument list in a single statement. */
-  async delayMany(argsList: A[], options: SendOptions = {}): Promise<AsyncResult<Awaited<R>>[]> {
+  delayMany(argsList: A[], options: SendOptions = {}): Promise<AsyncResult<Awaited<R>>[]> {
     return this.#sender.sendMany<Awaited<R>>(this.name, argsList, options);
   }
 }

@@ -6,7 +6,6 @@
  */
 import type { TaskContext } from "../context.ts";
 import type { Registry } from "../registry.ts";
-// deno-lint-ignore no-explicit-any
 import { MAP_TASK, STARMAP_TASK, type Task, type TaskHandler } from "../task.ts";
 
 // deno-lint-ignore no-explicit-any

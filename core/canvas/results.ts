@@ -5,7 +5,7 @@
  */
 import { parseDuration } from "../duration.ts";
 import { ResultTimeout } from "../errors.ts";
-import { AsyncResult, type GetOptions } from "../result.ts";
+import type { AsyncResult, GetOptions } from "../result.ts";
 import type { RevokeOutcome } from "../transport.ts";
 
 export class ResultSet<R extends unknown[] = unknown[]> {

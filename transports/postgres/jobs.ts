@@ -153,10 +153,13 @@ export class PgJobs {
     const payloads: string[] = [];
     for (let i = 0; i < stored.length; i += RESULT_NOTIFY_IDS) payloads.push(stored.slice(i, i + RESULT_NOTIFY_IDS).join(","));
     this.db.notify(this.db.rendered.resultsChannel, payloads);
-    if (row.chords_ready?.length && this.onChordsReady) {
+    // Chords whose last member just finished, and chords started with no members.
+    const ready: string[] = [...(row.chords_ready ?? [])];
+    if (row.chords_saved > 0) ready.push(...completions.flatMap((c) => c.launch?.chords.filter((ch) => ch.members.length === 0).map((ch) => ch.id) ?? []));
+    if (ready.length && this.onChordsReady) {
       // After the commit, so the callback reads every member's result. If
       // this fails, the maintenance sweep fires the chord (chord_fire.sql).
-      await this.onChordsReady(row.chords_ready).catch(() => {});
+      await this.onChordsReady(ready).catch(() => {});
     }
     return row.done ?? [];
   }

@@ -136,3 +136,28 @@ begin
       and (e->>'state' <> 'SUCCESS' or coalesce(jsonb_array_length(e->'message'->'chain'), 0) = 0)), '[]'::jsonb), failed_ttl_ms);
 end
 $$;
+
+-- Records the groups and chords a workflow step starts (`launch`: {groups,
+-- chords}), from the producer (canvas_insert.sql) or from the completion of
+-- the step before (job_complete_many.sql). A chord with no members is ready
+-- at once. Returns how many chords it recorded.
+create function {{schema}}.canvas_records_save(launch jsonb) returns integer
+language plpgsql as $$
+declare
+  saved integer;
+begin
+  insert into {{schema}}.groups (id, members)
+  select (g->>'id')::uuid, array(select jsonb_array_elements_text(g->'members'))::uuid[]
+  from jsonb_array_elements(coalesce(launch->'groups', '[]')) as t(g)
+  on conflict (id) do nothing;
+  insert into {{schema}}.chords (id, members, remaining, callback, immutable, delay_ms, result_id, state)
+  select (c->>'id')::uuid, array(select jsonb_array_elements_text(c->'members'))::uuid[],
+         jsonb_array_length(c->'members'), c->'callback', coalesce((c->>'immutable')::boolean, false),
+         (c->>'delayMs')::float8, (c->>'resultId')::uuid,
+         case when jsonb_array_length(c->'members') = 0 then 'ready' else 'open' end
+  from jsonb_array_elements(coalesce(launch->'chords', '[]')) as t(c)
+  on conflict (id) do nothing;
+  get diagnostics saved = row_count;
+  return saved;
+end
+$$;

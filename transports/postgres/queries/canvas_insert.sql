@@ -5,19 +5,8 @@
 -- database clock, as a countdown is. A job whose id was revoked before it was
 -- sent is not inserted.
 with input as (select $1::text::jsonb as l),
-groups_saved as (
-  insert into {{schema}}.groups (id, members)
-  select (g->>'id')::uuid, array(select jsonb_array_elements_text(g->'members'))::uuid[]
-  from input, jsonb_array_elements(coalesce(l->'groups', '[]')) as t(g)
-  on conflict (id) do nothing
-), chords_saved as (
-  insert into {{schema}}.chords (id, members, remaining, callback, immutable, delay_ms, result_id, state)
-  select (c->>'id')::uuid, array(select jsonb_array_elements_text(c->'members'))::uuid[],
-         jsonb_array_length(c->'members'), c->'callback', coalesce((c->>'immutable')::boolean, false),
-         (c->>'delayMs')::float8, (c->>'resultId')::uuid,
-         case when jsonb_array_length(c->'members') = 0 then 'ready' else 'open' end
-  from input, jsonb_array_elements(coalesce(l->'chords', '[]')) as t(c)
-  on conflict (id) do nothing
+records as (
+  select {{schema}}.canvas_records_save(l) as chords from input
 ), inserted as (
   insert into {{schema}}.jobs (id, queue, priority, run_at, expires_at, max_attempts, message, args_shown)
   select (j->'message'->>'id')::uuid, j->'message'->>'queue', (j->'message'->>'priority')::smallint,
@@ -32,4 +21,5 @@ groups_saved as (
 ), woken as (
   select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from inserted) q
 )
-select (select count(*) from inserted)::integer as inserted, (select count(*) from woken)::integer as woken
+select (select count(*) from inserted)::integer as inserted, (select count(*) from woken)::integer as woken,
+       (select chords from records) as chords

@@ -73,21 +73,11 @@ with input as (
   where not exists (select 1 from {{schema}}.results r where r.id = (m->>'id')::uuid and r.state = 'REVOKED')
   on conflict (id) do nothing
   returning queue
-), groups_saved as (
-  insert into {{schema}}.groups (id, members)
-  select (g->>'id')::uuid, array(select jsonb_array_elements_text(g->'members'))::uuid[]
+), records as (
+  -- The groups and chords a workflow starts next (canvas_records_save, migration 11).
+  select sum({{schema}}.canvas_records_save(i.launch)) as chords
   from done d join input i on i.id = d.id
-  cross join lateral jsonb_array_elements(coalesce(i.launch->'groups', '[]')) as t(g)
-  on conflict (id) do nothing
-), chords_saved as (
-  insert into {{schema}}.chords (id, members, remaining, callback, immutable, delay_ms, result_id, state)
-  select (c->>'id')::uuid, array(select jsonb_array_elements_text(c->'members'))::uuid[],
-         jsonb_array_length(c->'members'), c->'callback', coalesce((c->>'immutable')::boolean, false),
-         (c->>'delayMs')::float8, (c->>'resultId')::uuid,
-         case when jsonb_array_length(c->'members') = 0 then 'ready' else 'open' end
-  from done d join input i on i.id = d.id
-  cross join lateral jsonb_array_elements(coalesce(i.launch->'chords', '[]')) as t(c)
-  on conflict (id) do nothing
+  where i.launch is not null
 ), chorded as (
   -- Chains and chords of the jobs that ended here (only rows that counted): see canvas_ended().
   select {{schema}}.canvas_ended(jsonb_agg(jsonb_build_object('id', d.id, 'state', i.state, 'error', i.error, 'message', d.message)), $3::float8) as ready
@@ -101,4 +91,5 @@ select (select count(*) from done)::integer as completed,
        (select coalesce(array_agg(id::text), '{}') from done) as done,
        (select array_agg(id::text) from saved) as stored,
        (select count(*) from woken)::integer as woken,
-       (select ready from chorded) as chords_ready
+       (select ready from chorded) as chords_ready,
+       (select chords from records) as chords_saved
