@@ -10,19 +10,25 @@
  *   W4 4 worker processes drain 100,000 jobs (jobs/s)            [tq only]
  *   W5 5,000 delay() + get() round trips, 50 in flight (jobs/s)  [tq only]
  *   W6 worker RSS after 1,000 and after 100,000 jobs (MB, growth %) [tq only]
+ *   W7 a chord of 10,000 no-op members against 10,000 plain jobs on the same
+ *      worker process: members/s and their ratio, last member to callback
+ *      start (ms, database stamps), the counter and fire statements alone
+ *      (bench/chord.ts)                                          [tq only]
  *
  * `--compare` also runs W1-W3 for the floor (a minimal SKIP LOCKED loop with
  * postgres.js, batch 10, 50 and 500), graphile-worker (defaults, and local queue
  * with batched completion) and pg-boss, and prints tq's ratio to each. The
  * peers live in bench/ (`npm install --prefix bench`), not in tq's own
- * dependencies. `--only W1,W3` picks workloads; `--runs N` sets the runs.
+ * dependencies. `--only W1,W3` picks workloads (`--only W7`: the chord alone,
+ * about 40 s); `--runs N` sets the runs.
  *
  * Usage: bun scripts/bench.ts [--runs N] [--compare] [--only W1,W2]
  * Uses TQ_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
 import { readFileSync } from "node:fs";
 import { runtimeVersion } from "../core/runtime.ts";
-import { type BenchSystem, type BenchWorker } from "./bench/system.ts";
+import type { BenchSystem, BenchWorker } from "./bench/system.ts";
+import { chordWorkload } from "./bench/chord.ts";
 import { tqSystem } from "./bench/systems/tq.ts";
 
 type Figures = Record<string, number>;
@@ -204,6 +210,7 @@ for (const system of await comparedSystems()) {
 if (wanted("W4")) record("W4", "tq", await measure("W4", "tq", () => w4(tqSystem({ ignoreResult: false }))));
 if (wanted("W5")) record("W5", "tq", await measure("W5", "tq", w5));
 if (wanted("W6")) record("W6", "tq", await measure("W6", "tq", w6));
+if (wanted("W7")) record("W7", "tq", await measure("W7", "tq", () => chordWorkload(1)));
 
 console.log(`\ntq benchmark: ${runtimeVersion()}, ${pgVersion}, medians of ${RUNS} runs`);
 for (const [workload, bySystem] of results) {
@@ -239,5 +246,7 @@ function printRatios(): void {
   const w2 = results.get("W2")?.get("tq")?.single_enqueue_jobs_s;
   const w5 = results.get("W5")?.get("tq")?.round_trips_s;
   if (w2 && w5) lines.push(`W5 round trips / W2 single enqueues: ${(w5 / w2).toFixed(2)}x`);
+  const w7 = results.get("W7")?.get("tq")?.chord_vs_plain;
+  if (w7) lines.push(`W7 chord members/s / plain jobs/s on the same worker: ${w7.toFixed(2)}x`);
   if (lines.length) console.log(`\nRatios (tq's W1-W3 figures are those of its ignoreResult run where both exist):\n${lines.join("\n")}`);
 }

@@ -10,6 +10,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { App, ConfigError, DatabaseError, TaskFailed } from "../mod.ts";
 import type { Logger } from "../mod.ts";
@@ -189,7 +192,13 @@ test("marked arguments and the database password stay hidden through sends, fail
     await taskApp.migrate();
     // Sent by name before any worker published the task's rule: redacted when the worker starts.
     const early = await byName.sendTask("charge", [card, "-"], { countdown: "1h", kwargs: { cvc } });
-    const worker = runCli(["worker", "-A", SECRET_TASKS, "-E", "--log-level", "debug", "--concurrency", "4"], { TQ_DATABASE_URL: workerUrl, TQ_SCHEMA: schema, TQ_POLL_INTERVAL: "100" });
+    const holdRelease = join(tmpdir(), `tq-hold-${schema}`);
+    const worker = runCli(["worker", "-A", SECRET_TASKS, "-E", "--log-level", "debug", "--concurrency", "4"], {
+      TQ_DATABASE_URL: workerUrl,
+      TQ_SCHEMA: schema,
+      TQ_POLL_INTERVAL: "100",
+      TQ_HOLD_RELEASE: holdRelease,
+    });
     processes.push(worker);
     await worker.waitFor(/consuming/);
     // From the worker's start on (docs/security.md: before it, a by-name send shows as sent).
@@ -202,7 +211,7 @@ test("marked arguments and the database password stay hidden through sends, fail
     const shown = await taskApp.sendTask("masked", [card]);
     const later = await taskApp.sendTask("charge", [card, "-"], { countdown: "1h" });
     // By name, without the code: the rules the worker stored apply (hold's function rule hides everything).
-    const held = await byName.sendTask("hold", [card, 4_000]);
+    const held = await byName.sendTask("hold", [card, 30_000]);
     const calledLater = await byName.sendTask("declined", [card], { countdown: "1h" });
 
     assert.deepEqual(await paid.get({ timeout: 15_000 }), { realCard: true, realCvc: true }, "the handler gets the real values");
@@ -254,7 +263,9 @@ test("marked arguments and the database password stay hidden through sends, fail
     assert.match(reads[5].output, /^args:\s+\["\[redacted\]"\]$/m);
 
     // Stop everything, then read what the processes printed and what the tables hold.
+    writeFileSync(holdRelease, "");
     await eventually(async () => (await taskApp.inspect.job(held.id)).result?.state === "SUCCESS", 15_000, "hold to finish");
+    rmSync(holdRelease, { force: true });
     const printed = (type: string, id: string) => events.output().split("\n").some((line) => line.includes(`"${type}"`) && line.includes(id));
     await eventually(() => printed("task-succeeded", held.id), 10_000, "tq events to print hold's end");
     for (const p of processes) p.kill("SIGTERM");
