@@ -223,6 +223,10 @@ export class App implements TaskSender {
       defaultQueue: this.config.defaultQueue,
       clock: this.clock.forward(),
       taskOptions: (name) => this.registry.get(name)?.options,
+      check: (message) => {
+        this.registry.get(message.task)?.checkArgs(message.args, message.kwargs);
+        encodeMessage(message, this.config.maxMessageBytes);
+      },
       ...(parent ? { parent } : {}),
     };
   }

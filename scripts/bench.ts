@@ -246,7 +246,7 @@ function printRatios(): void {
   const w2 = results.get("W2")?.get("tq")?.single_enqueue_jobs_s;
   const w5 = results.get("W5")?.get("tq")?.round_trips_s;
   if (w2 && w5) lines.push(`W5 round trips / W2 single enqueues: ${(w5 / w2).toFixed(2)}x`);
-  const w7 = results.get("W7")?.get("tq")?.chord_vs_plain;
-  if (w7) lines.push(`W7 chord members/s / plain jobs/s on the same worker: ${w7.toFixed(2)}x`);
+  const w7 = results.get("W7")?.get("tq")?.chord_pct_of_plain;
+  if (w7) lines.push(`W7 chord members/s / plain jobs/s on the same worker: ${(w7 / 100).toFixed(2)}x`);
   if (lines.length) console.log(`\nRatios (tq's W1-W3 figures are those of its ignoreResult run where both exist):\n${lines.join("\n")}`);
 }

@@ -246,3 +246,25 @@ test("link and linkError on any call run once each; a workflow survives a JSON r
     await disposeApp(app);
   }
 });
+
+test("a workflow is checked whole before anything is written: arity, size and shape of every step, wherever it sits", async () => {
+  const { app, add, tsum } = canvasApp("canvascheck");
+  try {
+    await app.migrate();
+    await assert.rejects(app.signature("add", [1, 2, 3]).delay(), /Task "add" takes 2 arguments, got 3/);
+    await assert.rejects(add.s("x".repeat(2_000_000) as never, 1).delay(), /over the limit/);
+    // deno-lint-ignore no-explicit-any
+    const badBody = chain(add.s(1, 1), chord(group(add.s(1), add.s(2)), group(tsum.s(), tsum.s()) as any)) as any;
+    await assert.rejects(badBody.delay(), /A chord's callback must be a task or a chain that starts with a task/);
+    assert.throws(() => add.s(1, 2).set({ expires: "soon" }), /"expires" must be a date, an ISO-8601 time or a duration/);
+    const sql = dbClient();
+    try {
+      const [row] = await sql.unsafe(`select (select count(*) from "${app.config.schema}".jobs)::int + (select count(*) from "${app.config.schema}".chords)::int as n`);
+      assert.equal(row.n, 0, "nothing was written");
+    } finally {
+      await sql.end();
+    }
+  } finally {
+    await disposeApp(app);
+  }
+});

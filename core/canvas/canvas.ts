@@ -23,7 +23,8 @@ export interface SignatureOptions {
   priority?: number;
   countdown?: Duration;
   eta?: Date | string;
-  expires?: Date | string;
+  /** A time, or a duration from when the signature is made. */
+  expires?: Date | string | number;
   maxRetries?: number;
   timeLimit?: { soft?: Duration; hard?: Duration };
 }
@@ -209,14 +210,26 @@ export function stepOptions(options: SignatureOptions): StepOptions {
   if (options.priority !== undefined) out.priority = options.priority;
   if (options.maxRetries !== undefined) out.maxRetries = options.maxRetries;
   if (options.countdown !== undefined) out.countdown = requireMs(options.countdown, "countdown");
-  if (options.eta !== undefined) out.eta = new Date(options.eta).toISOString();
-  if (options.expires !== undefined) out.expires = new Date(options.expires).toISOString();
+  if (options.eta !== undefined) {
+    const eta = new Date(options.eta);
+    if (Number.isNaN(eta.getTime())) throw new ConfigError(`Signature option "eta" must be a date or an ISO-8601 time, got ${JSON.stringify(options.eta)}.`);
+    out.eta = eta.toISOString();
+  }
+  if (options.expires !== undefined) out.expires = expiryTime(options.expires);
   if (options.timeLimit !== undefined) {
     out.timeLimit = {};
     if (options.timeLimit.soft !== undefined) out.timeLimit.soft = requireMs(options.timeLimit.soft, "timeLimit.soft");
     if (options.timeLimit.hard !== undefined) out.timeLimit.hard = requireMs(options.timeLimit.hard, "timeLimit.hard");
   }
   return out;
+}
+
+/** `expires` as an ISO time: a date, or a duration from now (from when the signature is made). */
+function expiryTime(value: Date | string | number): string {
+  const ms = typeof value === "number" || (typeof value === "string" && parseDuration(value) !== undefined) ? parseDuration(value as Duration) : undefined;
+  const time = ms !== undefined ? new Date(Date.now() + ms) : new Date(value);
+  if (Number.isNaN(time.getTime())) throw new ConfigError(`Signature option "expires" must be a date, an ISO-8601 time or a duration such as "10m", got ${JSON.stringify(value)}.`);
+  return time.toISOString();
 }
 
 function requireMs(value: Duration, option: string): number {

@@ -46,6 +46,8 @@ export interface Launch {
 export interface LaunchContext extends MessageDefaults {
   /** The options of a task registered here, for its defaults (queue, priority). */
   taskOptions(name: string): Partial<TaskOptions> | undefined;
+  /** Checks a step's message as a plain send is checked (arity, argsSchema, size); throws what it would. */
+  check(message: Message): void;
   /** The job whose success starts this, if any. */
   parent?: { id: string; rootId: string };
 }
@@ -94,7 +96,8 @@ function start(data: CanvasData, input: { value: unknown } | undefined, place: P
 function startChord(header: CanvasData[], body: CanvasData, input: { value: unknown } | undefined, place: Place, context: LaunchContext, launch: Launch): void {
   const [callbackStep, restOfBody] = firstTask(body);
   const after = [...restOfBody, ...(place.chain ?? [])];
-  const callback = stepJob(callbackStep, undefined, { chain: after.length ? after : undefined, chord: place.chord }, context);
+  // Checked as it will be sent: with the members' results in front of its args.
+  const callback = stepJob(callbackStep, undefined, { chain: after.length ? after : undefined, chord: place.chord }, context, true);
   const members = flattenGroups(header);
   const last = after.length ? after[after.length - 1] : callbackStep;
   launch.chords.push({
@@ -106,6 +109,26 @@ function startChord(header: CanvasData[], body: CanvasData, input: { value: unkn
     resultId: resultIdOf(last),
   });
   for (const member of members) start(member, input, { chord: { id: callback.message.id } }, context, launch);
+}
+
+/**
+ * Refuses, before anything is written, shapes a later step would only find
+ * out about when the step before it succeeded: a chord whose callback does
+ * not start with a task, anywhere in the tree.
+ */
+export function assertLaunchable(data: CanvasData): void {
+  switch (data.kind) {
+    case "task":
+      return data.link?.forEach(assertLaunchable);
+    case "chain":
+      return data.steps.forEach(assertLaunchable);
+    case "group":
+      return data.members.forEach(assertLaunchable);
+    case "chord":
+      firstTask(data.body);
+      data.header.forEach(assertLaunchable);
+      return assertLaunchable(data.body);
+  }
 }
 
 /** A chord's callback: the first task of its body, and the steps after it. */
@@ -125,7 +148,7 @@ function flattenGroups(members: CanvasData[]): CanvasData[] {
 }
 
 /** The job of one task step: the parent's result in front of its args unless immutable. */
-function stepJob(step: TaskStep, input: { value: unknown } | undefined, place: Place, context: LaunchContext): LaunchJob {
+function stepJob(step: TaskStep, input: { value: unknown } | undefined, place: Place, context: LaunchContext, resultsToCome = false): LaunchJob {
   const options = step.options ?? {};
   const args = step.immutable || input === undefined ? step.args : [input.value, ...step.args];
   const send: SendOptions = {
@@ -146,5 +169,6 @@ function stepJob(step: TaskStep, input: { value: unknown } | undefined, place: P
   if (place.chain?.length) message.chain = place.chain;
   if (step.link?.length) message.callbacks = step.link;
   if (place.chord) message.chord = place.chord;
+  context.check(resultsToCome && !step.immutable ? { ...message, args: [[], ...message.args] } : message);
   return options.countdown === undefined ? { message } : { message, delayMs: options.countdown };
 }

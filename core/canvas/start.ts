@@ -6,7 +6,7 @@
 import { AsyncResult, type ResultSource } from "../result.ts";
 import type { Transport } from "../transport.ts";
 import { assertCanvas, type CanvasData, taskIdsOf, withIds } from "./data.ts";
-import { type LaunchContext, planLaunch } from "./launch.ts";
+import { assertLaunchable, type LaunchContext, planLaunch } from "./launch.ts";
 import { GroupResult, ResultSet } from "./results.ts";
 
 export interface StartDeps {
@@ -18,6 +18,7 @@ export interface StartDeps {
 /** Writes what starts `data` (in `sql` if given) and returns its handle. */
 export async function startCanvas(deps: StartDeps, data: CanvasData, options: { sql?: unknown } = {}): Promise<AsyncResult | GroupResult> {
   assertCanvas(data);
+  assertLaunchable(data);
   const withAll = withIds(data);
   const launch = planLaunch(withAll, undefined, deps.context());
   await (await deps.transport()).canvasInsert(launch, { sql: options.sql });

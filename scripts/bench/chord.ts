@@ -7,9 +7,10 @@
  * that stored it), and the callback's start is its `started_at` (the claim).
  *
  * Then two statements are replayed alone, each in a transaction rolled back,
- * on the chord just run: the counter update of one completion batch of the
- * run's average size (`canvas_ended()`, which the completion statement calls
- * for the members it records) and the fire statement (chord_fire.sql).
+ * on the chord just run (the fastest of 3 tries each, as the first also
+ * plans): the counter update of one completion batch of the run's average
+ * size (`canvas_ended()`, which the completion statement calls for the
+ * members it records) and the fire statement (chord_fire.sql).
  */
 import { loadavg } from "node:os";
 import postgres from "postgres";
@@ -86,18 +87,23 @@ export async function chordWorkload(workers = 1): Promise<Figures> {
     });
     const fireMs = await rolledBack(sql, async (tx) => {
       await tx.unsafe("set local plan_cache_mode = force_generic_plan");
-      await tx.unsafe(`update "${schema}".chords set state = 'ready' where id = $1::uuid`, [handle.id]);
-      const t = performance.now();
-      const [row] = await tx.unsafe(rendered.queries.chordFire, [[handle.id], 0]);
-      if (row.fired !== 1) throw new Error("W7: the replayed fire statement fired nothing.");
-      return performance.now() - t;
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        await tx.unsafe(`update "${schema}".chords set state = 'ready' where id = $1::uuid`, [handle.id]);
+        await tx.unsafe(`delete from "${schema}".jobs where id = $1::uuid`, [handle.id]);
+        const t = performance.now();
+        const [row] = await tx.unsafe(rendered.queries.chordFire, [[handle.id], 0]);
+        times.push(performance.now() - t);
+        if (row.fired !== 1) throw new Error("W7: the replayed fire statement fired nothing.");
+      }
+      return Math.min(...times); // the first run on this connection also plans the statement
     });
 
     const ms = (a: Date, b: Date) => a.getTime() - b.getTime();
     return {
       plain_jobs_s: MEMBERS / (plain / 1000),
       chord_members_s: MEMBERS / (chordMs / 1000),
-      chord_vs_plain: plain / chordMs,
+      chord_pct_of_plain: (plain / chordMs) * 100,
       plain_send_ms: (plainBefore.send + plainAfter.send) / 2,
       chord_send_ms: chordSendMs,
       last_member_to_callback_ms: ms(stamps.callback_start, stamps.last_member),

@@ -12,7 +12,7 @@ with fired as (
   where c.state = 'ready'
     and (c.id = any($1::uuid[]) or ($1 is null and c.updated_at < now() - make_interval(secs => $2::float8 / 1000)))
   returning c.id, c.members, c.callback, c.immutable, c.delay_ms
-), built as (
+), built as materialized (
   select f.id, f.delay_ms,
          case when f.immutable then f.callback
               else jsonb_set(f.callback, '{args}', jsonb_build_array(coalesce((
