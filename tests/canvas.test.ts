@@ -218,7 +218,7 @@ test("tq inspect job and why show a task's place in a workflow: its chord (k of 
 });
 
 test("link and linkError on any call run once each; a workflow survives a JSON round trip and starts from its data", async () => {
-  const { app, add, mul, fail, record } = canvasApp("links");
+  const { app, add, mul, record } = canvasApp("links");
   try {
     await withWorker(app, async () => {
       const sum = await add.applyAsync([2, 3], { link: record.s(), linkError: record.si("never") });
