@@ -102,6 +102,19 @@ test("a chord sends its callback once with every result in order; a failed membe
       const members = Array.from({ length: 20 }, (_, i) => add.s(i, i));
       const result = await chord(group(members), tsum.s()).delay();
       assert.equal(await result.get({ timeout: 10_000 }), 380);
+      // A member's completion delivered again (a stale worker, a retried write) is fenced: it counts nothing.
+      const member = (result.parent as ResultSet).results[0].id;
+      const ttls = { resultTtlMs: 60_000, failedTtlMs: 60_000 };
+      assert.deepEqual(await app.transport.jobCompleteMany([{ id: member, attempt: 1, state: "SUCCESS", value: 0 }], ttls), []);
+      const check = dbClient();
+      try {
+        const [chordRow] = await check.unsafe(`select state, remaining from "${app.config.schema}".chords where id = $1`, [result.id]);
+        assert.deepEqual({ ...chordRow }, { state: "fired", remaining: 0 });
+        const [jobs] = await check.unsafe(`select count(*)::int as n from "${app.config.schema}".jobs where id = $1`, [result.id]);
+        assert.equal(jobs.n, 0, "the callback was not sent again");
+      } finally {
+        await check.end();
+      }
       const broken = await chord(group(add.s(1, 1), fail.s(0, "member broke")), tsum.s().onError(record.si("chord errback"))).delay();
       await assert.rejects(broken.get({ timeout: 10_000 }), (e: unknown) => e instanceof TaskFailed && e.code === "CHORD_MEMBER_FAILED" && /member broke/.test(e.message));
       await new Promise((r) => setTimeout(r, 500));
