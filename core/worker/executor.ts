@@ -109,13 +109,15 @@ export function decide(
     const completion: Completion = { ...token, state: "SUCCESS", value: result.value };
     // A chord's callback reads its members' results: they are stored whatever ignoreResult says.
     if (task.options.ignoreResult && !message.chord) completion.store = false;
-    try {
-      const launch = nextLaunch(message, result.value, launchContext({ id: message.id, rootId: message.rootId }));
-      if (launch) completion.launch = launch;
-    } catch (error) {
-      // The next step cannot be sent (bad arguments for it, a malformed workflow): the chain stops here, failed.
-      const info = toErrorInfo(error);
-      return failedForGood(job, message, { ...info, message: `The task succeeded, but its workflow could not go on: ${info.message}` }, clock);
+    // Only a workflow's steps start anything: a plain job skips building the context (and a clock tick).
+    if (message.chain?.length || message.callbacks?.length) {
+      try {
+        completion.launch = nextLaunch(message, result.value, launchContext({ id: message.id, rootId: message.rootId }));
+      } catch (error) {
+        // The next step cannot be sent (bad arguments for it, a malformed workflow): the chain stops here, failed.
+        const info = toErrorInfo(error);
+        return failedForGood(job, message, { ...info, message: `The task succeeded, but its workflow could not go on: ${info.message}` }, clock);
+      }
     }
     return { kind: "complete", task: message.task, completion };
   }
