@@ -196,6 +196,32 @@ export function runCommand(command: string, args: string[], options: { env?: Rec
   };
 }
 
+export interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program to its end with TQ_DATABASE_URL set, keeping stdout apart from stderr. */
+export async function execToEnd(command: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Ran> {
+  const fullEnv = { ...process.env, TQ_DATABASE_URL: DATABASE_URL, NO_COLOR: "1", ...env } as Record<string, string>;
+  const [program, ...args] = command;
+  if (Deno) {
+    // Deno's node:child_process may misreport exit codes (see tests/_helpers.ts).
+    const done = await new Deno.Command(program, { args, cwd, env: fullEnv, clearEnv: true, stdin: "null" }).output();
+    const text = new TextDecoder();
+    return { code: done.code, stdout: text.decode(done.stdout), stderr: text.decode(done.stderr) };
+  }
+  const child = spawn(program, args, { cwd, env: fullEnv, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? -1)));
+  return { code, stdout, stderr };
+}
+
+
 /** Starts `tq worker` on the fixture tasks for `schema` and waits until it consumes. */
 export async function startWorker(schema: string, args: string[] = [], env: Record<string, string> = {}): Promise<CliProcess> {
   const worker = runCli(["worker", "-A", FIXTURE_TASKS, "--log-level", "info", ...args], { TQ_SCHEMA: schema, ...env });

@@ -6,13 +6,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { App, AsyncResult, ConfigError, type Logger, Worker } from "../mod.ts";
 import { scriptCommand } from "../core/runtime.ts";
-import { CLI, DATABASE_URL, dbClient, disposeApp, dropSchema, ROOT, runCli, testApp, uniqueSchema } from "./_helpers.ts";
+import { CLI, DATABASE_URL, dbClient, disposeApp, dropSchema, execToEnd, type Ran, runCli, testApp, uniqueSchema } from "./_helpers.ts";
 
 const DISCOVER = fileURLToPath(new URL("./fixtures/discover/", import.meta.url));
 const DISCOVER_APP = `${DISCOVER}app.ts`;
@@ -43,32 +42,9 @@ async function schemaExists(schema: string): Promise<boolean> {
   }
 }
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-// deno-lint-ignore no-explicit-any
-const Deno = (globalThis as any).Deno;
-
 /** `tq ARGS...` from source on this runtime, to its end, stdout apart from stderr. */
-async function tq(args: string[], env: Record<string, string>): Promise<Ran> {
-  const [program, ...prefix] = scriptCommand(CLI);
-  const fullEnv = { ...process.env, NO_COLOR: "1", ...env } as Record<string, string>;
-  if (Deno) {
-    // Deno's node:child_process may misreport exit codes (see tests/_helpers.ts).
-    const done = await new Deno.Command(program, { args: [...prefix, ...args], cwd: ROOT, env: fullEnv, clearEnv: true, stdin: "null" }).output();
-    const text = new TextDecoder();
-    return { code: done.code, stdout: text.decode(done.stdout), stderr: text.decode(done.stderr) };
-  }
-  const child = spawn(program, [...prefix, ...args], { cwd: ROOT, env: fullEnv, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? -1)));
-  return { code, stdout, stderr };
+function tq(args: string[], env: Record<string, string>): Promise<Ran> {
+  return execToEnd([...scriptCommand(CLI), ...args], env);
 }
 
 /** Asserts a report run exited 0 without the canary anywhere, and returns its parsed JSON (when `json`). */

@@ -9,7 +9,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,39 +20,11 @@ import { errorCodeOf, EXIT, exitCodeOf, UsageError } from "../cli/errors.ts";
 import { editDistance } from "../core/close_names.ts";
 import pkg from "../package.json" with { type: "json" };
 import { hostBinary } from "./_binary.ts";
-import { CLI, DATABASE_URL, dbClient, disposeApp, dropSchema, ROOT, testApp, uniqueSchema } from "./_helpers.ts";
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-// deno-lint-ignore no-explicit-any
-const Deno = (globalThis as any).Deno;
-
-/** Runs a program to its end with TQ_DATABASE_URL set, keeping stdout apart from stderr. */
-async function exec(command: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<Ran> {
-  const fullEnv = { ...process.env, TQ_DATABASE_URL: DATABASE_URL, NO_COLOR: "1", ...env } as Record<string, string>;
-  const [program, ...args] = command;
-  if (Deno) {
-    // Deno's node:child_process may misreport exit codes (see tests/_helpers.ts).
-    const done = await new Deno.Command(program, { args, cwd, env: fullEnv, clearEnv: true, stdin: "null" }).output();
-    const text = new TextDecoder();
-    return { code: done.code, stdout: text.decode(done.stdout), stderr: text.decode(done.stderr) };
-  }
-  const child = spawn(program, args, { cwd, env: fullEnv, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? -1)));
-  return { code, stdout, stderr };
-}
+import { CLI, DATABASE_URL, dbClient, disposeApp, dropSchema, execToEnd, type Ran, ROOT, testApp, uniqueSchema } from "./_helpers.ts";
 
 /** `tq ARGS...` from source on this runtime. */
 function tqRun(args: string[], env: Record<string, string> = {}): Promise<Ran> {
-  return exec([...scriptCommand(CLI), ...args], env);
+  return execToEnd([...scriptCommand(CLI), ...args], env);
 }
 
 /** Parses stdout as one JSON value, failing with what was printed. */
@@ -120,7 +91,7 @@ test("a timed-out get() reaches the caller's catch and nothing else, in a script
       ].join("\n"),
     );
     const command = runtimeName === "deno" ? [process.execPath, "run", "-A", "--config", join(ROOT, "deno.json"), script] : [process.execPath, script];
-    const program = await exec(command);
+    const program = await execToEnd(command);
     assert.equal(program.code, 0, program.stdout + program.stderr);
     assert.equal(program.stdout, "caught ResultTimeout\n".repeat(3) + "still running\n");
     assert.equal(program.stderr, "", "no unhandled rejection is reported");
@@ -302,9 +273,9 @@ test("the compiled binary keeps the contract: version, typos, timeouts, read-onl
   try {
     const env = { TQ_SCHEMA: schema };
     const [version, typo, readOnly] = await Promise.all([
-      exec([binary, "--version"], {}, dir),
-      exec([binary, "wrokr"], {}, dir),
-      exec([binary, "inspect", "queues", "--json"], env, dir),
+      execToEnd([binary, "--version"], {}, dir),
+      execToEnd([binary, "wrokr"], {}, dir),
+      execToEnd([binary, "inspect", "queues", "--json"], env, dir),
     ]);
     assert.equal(version.code, EXIT.ok);
     assert.match(version.stdout, new RegExp(`^tq ${pkg.version.replaceAll(".", "\\.")} \\((?:[0-9a-f]{7,}|unknown)\\) on bun \\d+\\.\\d+\\.\\d+\\n$`));
@@ -314,7 +285,7 @@ test("the compiled binary keeps the contract: version, typos, timeouts, read-onl
     assert.equal(await schemaExists(schema), false, "the binary created nothing");
 
     // It used to print 4 KB of its own minified source here.
-    const call = await exec([binary, "call", "add", "1", "2", "--wait", "--timeout", "200ms", "--json"], env, dir);
+    const call = await execToEnd([binary, "call", "add", "1", "2", "--wait", "--timeout", "200ms", "--json"], env, dir);
     assert.equal(call.code, EXIT.timeout, call.stdout + call.stderr);
     assert.equal(json(call, "binary call --timeout").timeout, true);
     assert.ok(call.stderr.length < 400, `a short message, no code frame:\n${call.stderr}`);

@@ -8,6 +8,7 @@
 import { parseDuration, type Duration } from "../duration.ts";
 import { ConfigError } from "../errors.ts";
 import type { AsyncResult } from "../result.ts";
+import type { SendOptions } from "../task.ts";
 import { assertCanvas, type CanvasData, type StepOptions, type TaskStep } from "./data.ts";
 import type { GroupResult } from "./results.ts";
 
@@ -16,18 +17,12 @@ export interface CanvasStarter {
   startCanvas(data: CanvasData, options?: { sql?: unknown }): Promise<AsyncResult | GroupResult>;
 }
 
-/** Options a signature can carry (Celery's `set()`); durations as in SendOptions. */
-export interface SignatureOptions {
-  id?: string;
-  queue?: string;
-  priority?: number;
-  countdown?: Duration;
-  eta?: Date | string;
-  /** A time, or a duration from when the signature is made. */
-  expires?: Date | string | number;
-  maxRetries?: number;
-  timeLimit?: { soft?: Duration; hard?: Duration };
-}
+/**
+ * Options a signature can carry (Celery's `set()`): the send options of one
+ * call that make sense for a step. `countdown` counts from when the step is
+ * sent; `expires` as a duration counts from when the signature is made.
+ */
+export type SignatureOptions = Pick<SendOptions, "id" | "queue" | "priority" | "countdown" | "eta" | "expires" | "maxRetries" | "timeLimit">;
 
 /**
  * A startable piece of a workflow. `In` is what it takes from the step
