@@ -21,12 +21,13 @@ import { postgresBackend } from "./transports/mod.ts";
  * serves for this directory). Constructing one connects to nothing.
  */
 export class App extends CoreApp {
+  /** Checks `options` now (a ConfigError names a bad one); TQ_* variables are read on first use. */
   constructor(options: AppOptions = {}) {
     super(options, postgresBackend);
   }
 }
 export { isApp } from "./core/app.ts";
-export type { AppConf } from "./core/app.ts";
+export type { App as CoreApp, AppConf } from "./core/app.ts";
 export { Beat } from "./core/beat/beat.ts";
 export type { BeatOptions } from "./core/beat/beat.ts";
 export type { BeatEntry, BeatSendOptions } from "./core/beat/entry.ts";
@@ -44,7 +45,7 @@ export type { Duration } from "./core/duration.ts";
 export type { BackoffKind } from "./core/backoff.ts";
 export { Control } from "./core/control.ts";
 export { Canvas, CanvasFromData, Chain, chain, Chord, chord, Group, group, Signature } from "./core/canvas/canvas.ts";
-export type { SignatureOptions } from "./core/canvas/canvas.ts";
+export type { AnyCanvas, CanvasStarter, Handle, InOf, OutOf, SignatureOptions, Startable } from "./core/canvas/canvas.ts";
 export type { CanvasData, ChainData, ChordData, GroupData, StepOptions, TaskStep } from "./core/canvas/data.ts";
 export { ChunksResult, GroupResult, ResultSet } from "./core/canvas/results.ts";
 export type { RateLimitOptions, RevokeOptions } from "./core/control.ts";
@@ -56,8 +57,10 @@ export {
   InvalidMessage,
   LeaseLost,
   NotFound,
+  MigrationBlocked,
   NotInstalled,
   ResultTimeout,
+  SchemaIncompatible,
   SoftTimeLimitExceeded,
   TaskFailed,
   TaskNotRegistered,
@@ -69,21 +72,24 @@ export {
 } from "./core/errors.ts";
 export type { ErrorInfo } from "./core/errors.ts";
 export { createLogger } from "./core/logger.ts";
-export type { Logger, LogLevel } from "./core/logger.ts";
+export type { ConsoleLoggerOptions, LogFields, Logger, LogLevel } from "./core/logger.ts";
 export { messageSchema, PROTOCOL_VERSION } from "./core/message.ts";
-export type { Message } from "./core/message.ts";
+export type { Message, Origin } from "./core/message.ts";
 export { AsyncResult } from "./core/result.ts";
 export type { GetOptions } from "./core/result.ts";
 export { Task } from "./core/task.ts";
-export type { Errback, FailedTask, Redaction, SendOptions, TaskHandler, TaskOptions } from "./core/task.ts";
+export type { CanvasLike, Errback, FailedTask, Head, Redaction, SendOptions, Tail, TaskHandler, TaskOptions, TaskSender } from "./core/task.ts";
+export type { Arity } from "./core/arity.ts";
 export type { EventType } from "./core/events.ts";
 export { TASK_EVENTS, WORKER_EVENTS } from "./core/events.ts";
 export type { BroadcastOptions, BroadcastResult, Inspect, JobReport } from "./core/inspect.ts";
 export type { WhyCode, WhyReason, WhyReport } from "./core/why.ts";
 export type {
   AttemptError,
+  ChordPlace,
   ControlReply,
   FailedSummary,
+  Interruption,
   JobDetail,
   JobSummary,
   QueueCount,
@@ -95,6 +101,7 @@ export type {
   StoredEvent,
   TaskState,
   TqEvent,
+  WorkerInfo,
   WorkerRecord,
   WorkerStatus,
 } from "./core/transport.ts";

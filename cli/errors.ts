@@ -10,6 +10,7 @@ import {
   NotFound,
   NotInstalled,
   ResultTimeout,
+  SchemaIncompatible,
   TaskNotRegistered,
   TqError,
 } from "../mod.ts";
@@ -31,6 +32,12 @@ export const EXIT = {
   notFound: 5,
   /** tq's tables are not in this database and schema; only read-only commands say this, as they create nothing. */
   notInstalled: 6,
+  /**
+   * This tq cannot use the database's schema now: a newer tq changed it
+   * incompatibly (upgrade this tq), or a migration that older workers cannot
+   * survive waits for them to stop (start again once they are gone).
+   */
+  schema: 7,
   /**
    * `tq worker` stopped, but only after handing running jobs back to their
    * queue (the grace ran out, or a second signal): they run again elsewhere.
@@ -54,6 +61,7 @@ export function exitCodeOf(error: unknown): number {
   if (error instanceof ResultTimeout) return EXIT.timeout;
   if (error instanceof NotFound) return EXIT.notFound;
   if (error instanceof NotInstalled) return EXIT.notInstalled;
+  if (error instanceof SchemaIncompatible) return EXIT.schema;
   if (
     error instanceof UsageError || error instanceof ConfigError || error instanceof TaskNotRegistered ||
     error instanceof InvalidArguments || error instanceof InvalidMessage || isCacError(error)

@@ -6,47 +6,65 @@ import { boundedText, boundedType } from "./storable.ts";
 
 /** Base class of every error tq raises. */
 export class TqError extends Error {
+  /** "TqError"; every subclass sets its own class name here, so stacks and logs show it. */
   override name = "TqError";
+  /**
+   * A stable code to branch on, the same in the library and in the CLI's
+   * `--json` output: "TQ_ERROR" here, each subclass its own (docs/cli.md lists them).
+   */
   readonly code: string = "TQ_ERROR";
 }
 
 /** An option had a value tq cannot use. The message names the option and what it accepts. */
 export class ConfigError extends TqError {
+  /** "ConfigError", the class's name, for stacks and logs. */
   override name = "ConfigError";
+  /** The stable code to branch on: "CONFIG_INVALID". */
   override readonly code: string = "CONFIG_INVALID";
 }
 
 /** A task name that no registry knows. */
 export class TaskNotRegistered extends TqError {
+  /** "TaskNotRegistered", the class's name, for stacks and logs. */
   override name = "TaskNotRegistered";
+  /** The stable code to branch on: "TASK_NOT_REGISTERED". */
   override readonly code: string = "TASK_NOT_REGISTERED";
 }
 
 /** A message that does not match the protocol's schema, or is too large. */
 export class InvalidMessage extends TqError {
+  /** "InvalidMessage", the class's name, for stacks and logs. */
   override name = "InvalidMessage";
+  /** The stable code to branch on: "MESSAGE_INVALID". */
   override readonly code: string = "MESSAGE_INVALID";
 }
 
 /** Arguments that do not match a task's argument schema. */
 export class InvalidArguments extends TqError {
+  /** "InvalidArguments", the class's name, for stacks and logs. */
   override name = "InvalidArguments";
+  /** The stable code to branch on: "ARGUMENTS_INVALID". */
   override readonly code: string = "ARGUMENTS_INVALID";
 }
 
 /** `AsyncResult.get()` ran out of time before the task finished. */
 export class ResultTimeout extends TqError {
+  /** "ResultTimeout", the class's name, for stacks and logs. */
   override name = "ResultTimeout";
+  /** The stable code to branch on: "RESULT_TIMEOUT". */
   override readonly code: string = "RESULT_TIMEOUT";
 }
 
 /** The database could not be reached or refused us. Never carries the password. */
 export class DatabaseError extends TqError {
+  /** "DatabaseError", the class's name, for stacks and logs. */
   override name = "DatabaseError";
+  /** The stable code to branch on: "DATABASE_ERROR". */
   override readonly code: string = "DATABASE_ERROR";
   /** True when the connection failed rather than the statement: trying again may work. */
   readonly retryable: boolean;
 
+  /** `cause`: the driver's error, kept; `retryable`: false unless given. */
   constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
     super(message, { cause: options.cause });
     this.retryable = options.retryable ?? false;
@@ -55,7 +73,9 @@ export class DatabaseError extends TqError {
 
 /** The worker running a job died before it finished (at-most-once tasks, or out of attempts). */
 export class WorkerLost extends TqError {
+  /** "WorkerLost", the class's name, for stacks and logs. */
   override name = "WorkerLost";
+  /** The stable code to branch on: "WORKER_LOST". */
   override readonly code: string = "WORKER_LOST";
 }
 
@@ -65,7 +85,9 @@ export class WorkerLost extends TqError {
  * uncharged, and another worker runs it.
  */
 export class WorkerShutdown extends TqError {
+  /** "WorkerShutdown", the class's name, for stacks and logs. */
   override name = "WorkerShutdown";
+  /** The stable code to branch on: "WORKER_SHUTDOWN". */
   override readonly code: string = "WORKER_SHUTDOWN";
 }
 
@@ -75,13 +97,17 @@ export class WorkerShutdown extends TqError {
  * took the job over): whatever the handler returns now is discarded.
  */
 export class LeaseLost extends TqError {
+  /** "LeaseLost", the class's name, for stacks and logs. */
   override name = "LeaseLost";
+  /** The stable code to branch on: "LEASE_LOST". */
   override readonly code: string = "LEASE_LOST";
 }
 
 /** A task's hard time limit passed: the job failed and its slot was freed. */
 export class TimeLimitExceeded extends TqError {
+  /** "TimeLimitExceeded", the class's name, for stacks and logs. */
   override name = "TimeLimitExceeded";
+  /** The stable code to branch on: "TIME_LIMIT_EXCEEDED". */
   override readonly code: string = "TIME_LIMIT_EXCEEDED";
 }
 
@@ -91,26 +117,58 @@ export class TimeLimitExceeded extends TqError {
  * catch it to clean up before the hard limit.
  */
 export class SoftTimeLimitExceeded extends TqError {
+  /** "SoftTimeLimitExceeded", the class's name, for stacks and logs. */
   override name = "SoftTimeLimitExceeded";
+  /** The stable code to branch on: "SOFT_TIME_LIMIT_EXCEEDED". */
   override readonly code: string = "SOFT_TIME_LIMIT_EXCEEDED";
 }
 
 /** The task was revoked. The reason of the signal of a terminated task, and the error type of a REVOKED result. */
 export class TaskRevoked extends TqError {
+  /** "TaskRevoked", the class's name, for stacks and logs. */
   override name = "TaskRevoked";
+  /** The stable code to branch on: "TASK_REVOKED". */
   override readonly code: string = "TASK_REVOKED";
 }
 
 /** A job, result or other thing named by id that the database has no trace of. */
 export class NotFound extends TqError {
+  /** "NotFound", the class's name, for stacks and logs. */
   override name = "NotFound";
+  /** The stable code to branch on: "NOT_FOUND". */
   override readonly code: string = "NOT_FOUND";
 }
 
 /** tq's tables are not in this database and schema, and the command only reads: run `tq migrate` or start a worker. */
 export class NotInstalled extends TqError {
+  /** "NotInstalled", the class's name, for stacks and logs. */
   override name = "NotInstalled";
+  /** The stable code to branch on: "NOT_INSTALLED". */
   override readonly code: string = "NOT_INSTALLED";
+}
+
+/**
+ * This tq and the database's schema cannot work together: a newer tq changed
+ * the tables in a way this one does not know (upgrade this tq). Nothing was
+ * changed. See docs/upgrading.md.
+ */
+export class SchemaIncompatible extends TqError {
+  /** "SchemaIncompatible", the class's name, for stacks and logs. */
+  override name = "SchemaIncompatible";
+  /** The stable code to branch on: "SCHEMA_INCOMPATIBLE". */
+  override readonly code: string = "SCHEMA_INCOMPATIBLE";
+}
+
+/**
+ * A migration that older code cannot survive waits until no older worker is
+ * alive; the message names them. Nothing was migrated: start again once they
+ * are gone.
+ */
+export class MigrationBlocked extends SchemaIncompatible {
+  /** "MigrationBlocked", the class's name, for stacks and logs. */
+  override name = "MigrationBlocked";
+  /** The stable code to branch on: "MIGRATION_BLOCKED". */
+  override readonly code: string = "MIGRATION_BLOCKED";
 }
 
 /**
@@ -119,9 +177,13 @@ export class NotInstalled extends TqError {
  * docs/errors.md), e.g. RESULT_NOT_STORABLE.
  */
 export interface ErrorInfo {
+  /** The `name` of the Error thrown ("TypeError"), or "NonErrorThrown" when something else was thrown. */
   type: string;
+  /** The error's message, at most 8 KB. */
   message: string;
+  /** The stack where it was thrown, in the worker's process, at most 8 KB; absent when there was none. */
   stack?: string;
+  /** A tq error's code: set when tq decided the failure (RESULT_NOT_STORABLE...) or the handler threw one of tq's errors. */
   code?: string;
 }
 
@@ -140,6 +202,7 @@ export class TaskFailed extends TqError {
   /** What tq decided, when it decided the failure (RESULT_NOT_STORABLE...); else TASK_FAILED. */
   override readonly code: string;
 
+  /** Made by `get()` from the stored failure of task `taskId`. */
   constructor(taskId: string, info: ErrorInfo) {
     super(info.message);
     this.code = info.code ?? "TASK_FAILED";

@@ -4,7 +4,7 @@
  * jobs, its stats, whether it answers) is asked by broadcast, and the
  * replies are collected until every live worker answered or time ran out.
  */
-import { NotFound, NotInstalled } from "./errors.ts";
+import { NotFound, NotInstalled, SchemaIncompatible } from "./errors.ts";
 import type {
   ControlReply,
   FailedSummary,
@@ -17,6 +17,7 @@ import type {
   WorkerRecord,
 } from "./transport.ts";
 
+/** Options of a command sent to live workers (`app.inspect.stats()`, `app.control.shutdown()`...). */
 export interface BroadcastOptions {
   /** Only this worker (its id); every live worker when omitted. */
   worker?: string;
@@ -26,15 +27,21 @@ export interface BroadcastOptions {
 
 /** Replies, and the live workers that did not answer in time. */
 export interface BroadcastResult {
+  /** One per worker that answered in time. */
   replies: ControlReply[];
+  /** The ids of the live workers that did not answer in time. */
   missing: string[];
 }
 
 /** Everything known about one task id. */
 export interface JobReport extends JobDetail {
+  /** The task id asked about. */
   id: string;
+  /** Its state now: from its stored result when it has one, else from its job. */
   state: TaskState;
+  /** The task's name; null when neither its job nor its result is stored. */
   task: string | null;
+  /** The tasks it sent (their `parentId` is this id), with their states. */
   children: { id: string; task: string; state: TaskState }[];
   /** Events recorded for it (when events are on), oldest first. */
   events: StoredEvent[];
@@ -42,13 +49,16 @@ export interface JobReport extends JobDetail {
 
 const POLL_MS = 50;
 
+/** Reads what the system is doing (`app.inspect`, `tq inspect`): queues, workers, jobs, and commands to live workers. */
 export class Inspect {
+  /** Made by the app: use `app.inspect`. */
   constructor(
     private readonly transport: () => Promise<Transport>,
     /** Heartbeats older than this mean a worker is dead. */
     private readonly staleMs: () => number,
   ) {}
 
+  /** Counts per queue (ready, scheduled, running, failed, done lately) and how many live workers consume it. */
   async queues(): Promise<QueueSummary[]> {
     return (await this.transport()).inspectQueues(this.staleMs());
   }
@@ -58,14 +68,17 @@ export class Inspect {
     return (await this.transport()).workerList(this.staleMs());
   }
 
+  /** Jobs whose handler is running (of `task` when given), longest running first; at most `limit` (100). */
   async active(options: { limit?: number; task?: string } = {}): Promise<JobSummary[]> {
     return (await this.transport()).inspectJobs("active", options.limit ?? 100, options.task);
   }
 
+  /** Jobs waiting for a later time (a countdown, eta or retry delay), soonest first; at most `limit` (100). */
   async scheduled(options: { limit?: number; task?: string } = {}): Promise<JobSummary[]> {
     return (await this.transport()).inspectJobs("scheduled", options.limit ?? 100, options.task);
   }
 
+  /** Failed tasks kept for `tq retry` (`failedTtl`), latest first; at most `limit` (100). */
   async failed(options: { limit?: number; task?: string } = {}): Promise<FailedSummary[]> {
     return (await this.transport()).inspectFailed(options.limit ?? 100, options.task);
   }
@@ -81,10 +94,12 @@ export class Inspect {
     return this.broadcast("reserved", {}, options);
   }
 
+  /** Each live worker's (or one's) identity, status and counts since it started. */
   stats(options: BroadcastOptions = {}): Promise<BroadcastResult> {
     return this.broadcast("stats", {}, options);
   }
 
+  /** Asks live workers (or one) whether they answer; `missing` names those that did not in time. */
   ping(options: BroadcastOptions = {}): Promise<BroadcastResult> {
     return this.broadcast("ping", {}, options);
   }
@@ -139,7 +154,8 @@ export class Inspect {
  * names the schema and database for the message.
  */
 export async function requireInstalled(transport: Transport, where: string): Promise<void> {
-  const { applied, latest } = await transport.migrationStatus();
+  const { applied, latest, incompatible } = await transport.migrationStatus();
+  if (incompatible) throw new SchemaIncompatible(incompatible);
   if (applied === 0) {
     throw new NotInstalled(`tq's tables are not in ${where}: run \`tq migrate\` (or start a worker) to create them, or check TQ_DATABASE_URL and TQ_SCHEMA.`);
   }

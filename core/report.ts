@@ -56,6 +56,8 @@ export interface Report {
     applied: number | null;
     /** The newest migration this tq knows. */
     latest: number | null;
+    /** Why this tq cannot use the schema (a newer tq changed it incompatibly), or null. */
+    incompatible?: string | null;
   };
 }
 
@@ -123,8 +125,8 @@ async function readDatabase(app: App, report: Report): Promise<void> {
   const now = await app.now();
   report.database.now = now.toISOString();
   report.database.clockSkewMs = Math.round(now.getTime() - (sent + Date.now()) / 2);
-  const { applied, latest } = await transport.migrationStatus();
-  report.schema = { ...report.schema, installed: applied > 0, applied, latest };
+  const { applied, latest, incompatible } = await transport.migrationStatus();
+  report.schema = { ...report.schema, installed: applied > 0, applied, latest, incompatible };
 }
 
 /** The configuration as shown: every option, the URL without its password, a logger only named. */

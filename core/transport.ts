@@ -88,13 +88,21 @@ export interface RetryRequest extends JobToken {
 
 /** What the backend knows about one task id. */
 export interface ResultRecord {
+  /** The task id. */
   id: string;
+  /** Its state; PENDING too for an id nothing is known about, as in Celery. */
   state: TaskState;
+  /** The task's name; null when nothing is known about the id. */
   task: string | null;
+  /** What the handler returned, once it succeeded; null otherwise. */
   value: unknown;
+  /** Why it failed (FAILURE) or was revoked (REVOKED); null otherwise. */
   error: ErrorInfo | null;
+  /** Progress stored by the handler with `this.progress()`, or null. */
   meta: unknown;
+  /** Attempts so far: the claims that counted (not those a stopping worker handed back uncharged). */
   attempts: number;
+  /** When it finished, by the database clock; null until then. */
   finishedAt: Date | null;
   /** Every failed attempt so far, oldest first. */
   errors: AttemptError[];
@@ -307,9 +315,11 @@ export interface Transport {
   beatLeaderRelease(): Promise<void>;
   /**
    * The newest migration applied to this schema (0 when tq's tables are not
-   * there) and the newest this code knows; asking creates and migrates nothing.
+   * there) and the newest this code knows, and why this tq cannot use the
+   * schema when a newer tq changed it incompatibly (null when it can; see
+   * docs/upgrading.md); asking creates and migrates nothing.
    */
-  migrationStatus(): Promise<{ applied: number; latest: number }>;
+  migrationStatus(): Promise<{ applied: number; latest: number; incompatible: string | null }>;
   /** The database server's version, for reports. */
   serverVersion(): Promise<string>;
   /** The database clock's now, which decides every countdown, expiry and lease; asking creates and migrates nothing. */

@@ -7,6 +7,15 @@
 import type { Inspect } from "./inspect.ts";
 import type { JobDetail, TaskSettings, Transport, WorkerRecord } from "./transport.ts";
 
+/**
+ * A reason's code, stable to branch on: "unknown" (never sent here, or its
+ * result expired), "finished", "revoked", "running", "prefetched" (a worker
+ * holds it until a slot is free), "rate-limited", "scheduled" (a countdown,
+ * eta or retry delay), "expired", "no-consumer" (no live worker consumes its
+ * queue), "not-registered" (none of those has the task), "newer-protocol",
+ * "waiting" (its turn in the queue) or "chord" (a chord's callback waiting
+ * for its members).
+ */
 export type WhyCode =
   | "unknown"
   | "finished"
@@ -18,17 +27,25 @@ export type WhyCode =
   | "expired"
   | "no-consumer"
   | "not-registered"
+  | "newer-protocol"
   | "waiting"
   | "chord";
 
+/** One reason a task is not running. */
 export interface WhyReason {
+  /** What kind of reason it is. */
   code: WhyCode;
+  /** The reason in words, with what to do about it when something can be done. */
   message: string;
 }
 
+/** What `app.why(id)` found: each reason that holds the task back (or that it is not waiting). */
 export interface WhyReport {
+  /** The task id asked about. */
   id: string;
+  /** The task's name; null when nothing about the id is stored. */
   task: string | null;
+  /** Every reason that holds; at least one. */
   reasons: WhyReason[];
 }
 
@@ -38,7 +55,7 @@ const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 100) / 10)} s`;
 /** Explains what task `id` is waiting for (or that it is not waiting). */
 export async function explain(transport: Transport, inspect: Inspect, id: string, staleMs: number): Promise<WhyReport> {
   const detail = await transport.inspectJob(id);
-  const message = (detail.job?.message ?? null) as { task?: string } | null;
+  const message = (detail.job?.message ?? null) as { task?: string; v?: unknown } | null;
   const task = detail.result?.task ?? message?.task ?? null;
   const reasons: WhyReason[] = [];
   const add = (code: WhyCode, text: string) => reasons.push({ code, message: text });
@@ -80,6 +97,8 @@ export async function explain(transport: Transport, inspect: Inspect, id: string
     add("no-consumer", `No live worker consumes its queue "${job.queue}" (${others}). Start one with -Q ${job.queue}, or \`tq control add-consumer ${job.queue}\`.`);
   } else if (task && !consumers.some((w) => w.tasks.includes(task))) {
     add("not-registered", `No live worker consuming "${job.queue}" has the task "${task}" registered (${consumers.map((w) => w.id).join(", ")}): deploy the code that defines it.`);
+  } else if (typeof message?.v === "number" && !consumers.some((w) => (w.protocol ?? 1) >= (message.v as number))) {
+    add("newer-protocol", `It is a message of protocol ${message.v}, newer than any live worker consuming "${job.queue}" understands (${consumers.map((w) => `${w.id}: ${w.protocol ?? 1}`).join(", ")}): it waits for a worker of the tq that sent it (docs/upgrading.md).`);
   }
   if (task) await explainRateLimit(transport, task, add);
   if (reasons.length === 0) {

@@ -10,8 +10,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { hostname } from "node:os";
 import process from "node:process";
-import { type App, type TaskContext, TaskFailed, Worker, type WorkerOptions, type WhyCode } from "../mod.ts";
+import { type App, PROTOCOL_VERSION, type TaskContext, TaskFailed, Worker, type WorkerOptions, type WhyCode } from "../mod.ts";
 import { type CliProcess, dbClient, disposeApp, dropSchema, eventually, producerApp, runCli, startWorker, testApp, uniqueSchema } from "./_helpers.ts";
+import pkg from "../package.json" with { type: "json" };
 
 /** Runs `tq ARGS...` on `schema` to its end. */
 async function tq(schema: string, args: string[]): Promise<{ code: number | string; output: string }> {
@@ -128,20 +129,22 @@ test("tq inspect queues and workers show a known database state, as a table and 
     assert.match(table.output, /^epsilon\s+0\s+0\s+0\s+0\s+0\s+0\s+-\s+1$/m);
     assert.ok(!table.output.includes("\x1b["), "no colour when stdout is not a terminal");
 
-    const workers: { id: string; alive: boolean; host: string; pid: number; queues: string[] }[] = await tqJson(schema, ["inspect", "workers"]);
+    const workers: { id: string; alive: boolean; host: string; pid: number; queues: string[]; version: string | null; protocol: number | null }[] =
+      await tqJson(schema, ["inspect", "workers"]);
     assert.deepEqual(
-      workers.map((w) => ({ id: w.id, alive: w.alive, host: w.host, pid: w.pid, queues: w.queues })),
+      workers.map((w) => ({ id: w.id, alive: w.alive, host: w.host, pid: w.pid, queues: w.queues, version: w.version, protocol: w.protocol })),
       [
-        { id: "deadhost:4242:dead0001", alive: false, host: "deadhost", pid: 4242, queues: ["gamma", "delta"] },
-        { id: live.id, alive: true, host: hostname(), pid: process.pid, queues: ["epsilon"] },
+        { id: "deadhost:4242:dead0001", alive: false, host: "deadhost", pid: 4242, queues: ["gamma", "delta"], version: null, protocol: null },
+        { id: live.id, alive: true, host: hostname(), pid: process.pid, queues: ["epsilon"], version: pkg.version, protocol: PROTOCOL_VERSION },
       ],
       "the stopped beta worker removed its row; the dead one is listed, oldest first",
     );
     const workerTable = await tq(schema, ["inspect", "workers"]);
     assert.equal(workerTable.code, 0, workerTable.output);
-    assert.match(workerTable.output, /^WORKER\s+STATE\s+HOST\s+PID\s+QUEUES\s+CONCURRENCY\s+RUNNING\s+SUCCEEDED\s+FAILED\s+LAST HEARTBEAT$/m);
-    assert.match(workerTable.output, /^deadhost:4242:dead0001\s+dead\s+deadhost\s+4242\s+gamma,delta\s+2\s+0\s+0\s+0\s+10m ago$/m);
-    assert.match(workerTable.output, new RegExp(`^${lit(live.id)}\\s+alive\\s+`, "m"));
+    assert.match(workerTable.output, /^WORKER\s+STATE\s+VERSION\s+HOST\s+PID\s+QUEUES\s+CONCURRENCY\s+RUNNING\s+SUCCEEDED\s+FAILED\s+LAST HEARTBEAT$/m);
+    // The dead worker's row was written without a version, as a tq before 0.2.0 writes it.
+    assert.match(workerTable.output, /^deadhost:4242:dead0001\s+dead\s+<0\.2\.0\s+deadhost\s+4242\s+gamma,delta\s+2\s+0\s+0\s+0\s+10m ago$/m);
+    assert.match(workerTable.output, new RegExp(`^${lit(live.id)}\\s+alive\\s+${lit(pkg.version)}\\s+`, "m"));
   } finally {
     await live?.stop({ graceMs: 1_000 });
     await disposeApp(app);

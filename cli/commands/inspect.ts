@@ -100,10 +100,12 @@ function printQueues(rows: Awaited<ReturnType<App["inspect"]["queues"]>>): void 
 function printWorkers(rows: WorkerRecord[]): void {
   const now = Date.now();
   printTable(
-    ["WORKER", "STATE", "HOST", "PID", "QUEUES", "CONCURRENCY", "RUNNING", "SUCCEEDED", "FAILED", "LAST HEARTBEAT"],
+    ["WORKER", "STATE", "VERSION", "HOST", "PID", "QUEUES", "CONCURRENCY", "RUNNING", "SUCCEEDED", "FAILED", "LAST HEARTBEAT"],
     rows.map((w): Cell[] => [
       w.id,
       w.alive ? { text: "alive", colour: "green" } : { text: "dead", colour: "red" },
+      // A worker of a tq before 0.2.0 recorded no version.
+      w.version ?? "<0.2.0",
       w.host,
       String(w.pid),
       w.queues.join(","),

@@ -71,6 +71,8 @@ function skew(ms: number): string {
 function migrations(schema: Report["schema"]): string {
   if (schema.applied === null) return "unknown (the database was not read)";
   if (!schema.installed) return `tq is not installed here (this tq has ${schema.latest} migrations; \`tq migrate\` or a worker creates them)`;
+  if (schema.incompatible) return schema.incompatible;
   if (schema.applied < (schema.latest ?? 0)) return `at migration ${schema.applied}, this tq needs ${schema.latest}: run \`tq migrate\``;
+  if (schema.applied > (schema.latest ?? 0)) return `at migration ${schema.applied}, newer than this tq's ${schema.latest}: a newer tq added to it, which this tq can use`;
   return `at migration ${schema.applied} of ${schema.latest} (up to date)`;
 }

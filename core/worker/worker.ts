@@ -10,10 +10,11 @@ import { ConfigError, type ErrorInfo } from "../errors.ts";
 import { rejectUnknownWorkerOptions } from "../known_options.ts";
 import { EventSender } from "../events.ts";
 import type { Logger } from "../logger.ts";
-import type { Message } from "../message.ts";
+import { type Message, PROTOCOL_VERSION } from "../message.ts";
 import { redactionRules } from "../redact.ts";
 import { hostname, pid } from "../runtime.ts";
-import type { ClaimedJob, ControlMessage, HeartbeatReply, JobToken, Transport, Unsubscribe, WorkerStatus } from "../transport.ts";
+import { TQ_VERSION } from "../version.ts";
+import type { ClaimedJob, ControlMessage, HeartbeatReply, JobToken, Transport, Unsubscribe, WorkerInfo, WorkerStatus } from "../transport.ts";
 import { type ClaimHost, ClaimLoop } from "./claims.ts";
 import { workerCommands, workerIdentity } from "./commands.ts";
 import { type HeldJobs, loseLease, revokeHeld } from "./interventions.ts";
@@ -35,10 +36,13 @@ import { WorkerEvents } from "./worker_events.ts";
 export type { StopReport } from "./shutdown.ts";
 export type { WorkerStats } from "./outcomes.ts";
 
+/** Options of `new Worker()`; what they leave out comes from the app's configuration. */
 export interface WorkerOptions {
   /** Queues to consume; the app's default queue when omitted. */
   queues?: string[];
+  /** Handlers run at once; the app's `concurrency` when omitted. */
   concurrency?: number;
+  /** Jobs claimed beyond free slots; the app's `prefetch` when omitted. */
   prefetch?: number;
   /**
    * Where handlers run: "async" (default, promises in this event loop),
@@ -59,10 +63,18 @@ export interface WorkerOptions {
   onShutdownRequest?: () => void;
 }
 
+/**
+ * Claims and runs an app's jobs, as `tq worker` does: `start()` begins
+ * consuming its queues, `stop()` ends it gracefully.
+ */
 export class Worker {
+  /** "host:pid:random", unique per worker: how inspection and control name it. */
   readonly id: string;
+  /** The queues it consumes. */
   readonly queues: string[];
+  /** How many handlers it runs at once. */
   readonly concurrency: number;
+  /** How many jobs it may claim beyond its free slots. */
   readonly prefetch: number;
   readonly #app: App;
   readonly #logger: Logger;
@@ -88,6 +100,7 @@ export class Worker {
   readonly #cutRequested = new Promise<void>((resolve) => (this.#cut = resolve));
   readonly #unsubscribe: Unsubscribe[] = [];
 
+  /** Connects to nothing until start(); throws ConfigError naming a bad option. */
   constructor(app: App, options: WorkerOptions = {}) {
     rejectUnknownWorkerOptions(options);
     const config = app.config;
@@ -209,7 +222,17 @@ export class Worker {
     if (this.#stopping) return;
     const config = this.#app.config;
     const transport = () => this.#transport;
-    const info = { id: this.id, app: this.#app.name, host: hostname(), pid, queues: this.queues, concurrency: this.concurrency, tasks: this.#app.registry.names() };
+    const info: WorkerInfo = {
+      id: this.id,
+      app: this.#app.name,
+      host: hostname(),
+      pid,
+      queues: this.queues,
+      concurrency: this.concurrency,
+      tasks: this.#app.registry.names(),
+      version: TQ_VERSION,
+      protocol: PROTOCOL_VERSION,
+    };
     this.#marks = new StartMarks({ transport, workerId: this.id, leaseMs: config.leaseMs, maxBatch: config.batchSize, logger: this.#logger });
     this.#leases = new LeaseKeeper({
       transport,

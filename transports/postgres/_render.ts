@@ -21,7 +21,7 @@ function fill(sql: string, values: Record<string, string>): string {
 
 export interface RenderedSql {
   queries: Record<QueryName, string>;
-  migrations: { version: number; name: string; sql: string }[];
+  migrations: { version: number; name: string; breaking: boolean; sql: string }[];
   jobsChannel: string;
   resultsChannel: string;
   controlChannel: string;

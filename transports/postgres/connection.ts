@@ -9,7 +9,7 @@
  */
 import postgres from "postgres";
 import { checkDatabaseUrl, driverUrl } from "../../core/database_url.ts";
-import { DEFAULT_HEARTBEAT_MS } from "../../core/defaults.ts";
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_LEASE_MS } from "../../core/defaults.ts";
 import type { Unsubscribe } from "../../core/transport.ts";
 import type { QueryName } from "./_sql.ts";
 import { renderSql, type RenderedSql } from "./_render.ts";
@@ -31,6 +31,8 @@ export interface PostgresTransportOptions {
   appName: string;
   /** The workers' heartbeat: a dead link is noticed within about three of them. */
   heartbeatMs?: number;
+  /** A worker whose heartbeat is younger than this counts as alive when a breaking migration asks (the lease). */
+  workerAliveMs?: number;
 }
 
 /**
@@ -199,7 +201,10 @@ export class PgConnection {
 
   /** Applies the migrations that are missing; returns how many ran. */
   async migrate(): Promise<number> {
-    const applied = await this.guard(() => this.bounded(runMigrations(this.sql, this.rendered, this.options.schema)));
+    const applied = await this.guard(() => this.bounded(runMigrations(this.sql, this.rendered, {
+      schema: this.options.schema,
+      workerAliveMs: this.options.workerAliveMs ?? DEFAULT_LEASE_MS,
+    })));
     // Done: the first statement need not migrate again (and must not on the
     // embedded database when it runs inside a caller's open transaction).
     this.#ready ??= Promise.resolve();

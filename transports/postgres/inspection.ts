@@ -18,6 +18,7 @@ import type {
   WorkerRecord,
 } from "../../core/transport.ts";
 import type { PgConnection } from "./connection.ts";
+import { type AppliedMigration, incompatibility, newestKnown } from "./migrate.ts";
 import { jobDetailFromRow, jobSummaryFromRow, queueSummaryFromRow, workerFromRow } from "./rows.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -138,13 +139,14 @@ export class PgInspection {
    * there) and the newest this code has. Runs without migrating first, so
    * asking creates nothing.
    */
-  async migrationStatus(): Promise<{ applied: number; latest: number }> {
-    const latest = Math.max(0, ...this.db.rendered.migrations.map((m) => m.version));
+  async migrationStatus(): Promise<{ applied: number; latest: number; incompatible: string | null }> {
+    const latest = newestKnown(this.db.rendered);
     const read = (query: string): Promise<Row[]> => this.db.guard(() => this.db.bounded(this.db.sql.unsafe(query, [], { prepare: true })));
     const [{ installed }] = await read(this.db.rendered.queries.migrationInstalled);
-    if (!installed) return { applied: 0, latest };
-    const versions = await read(this.db.rendered.queries.migrationVersions);
-    return { applied: Math.max(0, ...versions.map((r) => r.version)), latest };
+    if (!installed) return { applied: 0, latest, incompatible: null };
+    const applied = (await read(this.db.rendered.queries.migrationVersions)) as AppliedMigration[];
+    const incompatible = incompatibility(applied, latest, this.db.options.schema);
+    return { applied: Math.max(0, ...applied.map((r) => r.version)), latest, incompatible };
   }
 
   /** The database clock's now. Like migrationStatus, it runs without migrating first: reading the clock creates nothing. */

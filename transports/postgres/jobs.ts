@@ -20,7 +20,9 @@ import type {
   WorkerStatus,
 } from "../../core/transport.ts";
 import type { RedactionRule } from "../../core/redact.ts";
+import { PROTOCOL_VERSION } from "../../core/message.ts";
 import type { PgConnection } from "./connection.ts";
+import { newestKnown } from "./migrate.ts";
 
 // deno-lint-ignore no-explicit-any
 type Row = Record<string, any>;
@@ -127,6 +129,7 @@ export class PgJobs {
       params.tasks,
       JSON.stringify(params.maxAttempts),
       params.startNow,
+      PROTOCOL_VERSION,
     ]);
     return claimedJobs(rows);
   }
@@ -237,6 +240,9 @@ export class PgJobs {
       sorted.map((job) => job.id),
       JSON.stringify(status),
       sorted.map((job) => job.attempt),
+      worker.version,
+      worker.protocol,
+      newestKnown(this.db.rendered),
     ]);
     return {
       lost: row.lost ?? [],

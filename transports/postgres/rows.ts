@@ -16,6 +16,8 @@ export function workerFromRow(r: Row): WorkerRecord {
     queues: r.queues,
     concurrency: r.concurrency,
     tasks: r.tasks,
+    version: r.tq_version,
+    protocol: r.protocol,
     startedAt: r.started_at,
     heartbeatAt: r.heartbeat_at,
     alive: r.alive,

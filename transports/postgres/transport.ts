@@ -55,6 +55,7 @@ export class PostgresTransport implements Transport {
       migrate: config.migrate,
       appName: config.name,
       heartbeatMs: config.heartbeatMs,
+      workerAliveMs: config.leaseMs,
     });
   }
 

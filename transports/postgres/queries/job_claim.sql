@@ -8,7 +8,10 @@
 -- worker leaves a new task's jobs to the new workers instead of failing them;
 -- a message whose task is not a string is claimed by anyone, to be failed as
 -- invalid. The task's declared attempts ($7: {task: maxRetries + 1}) fill in
--- max_attempts when the message did not set it. The first $8 rows (by claim
+-- max_attempts when the message did not set it. A message of a newer
+-- protocol than this worker's ($9) is left for a worker that understands it
+-- (docs/upgrading.md); a `v` that is not a number is claimed, to be failed as
+-- invalid. The first $8 rows (by claim
 -- order) are marked started: the worker starts them at once; the rest wait in
 -- its buffer and are marked when they start (job_start_many.sql), so a crash
 -- charges only the jobs that ran (`suspect`: its last attempt was lost with
@@ -24,6 +27,7 @@ with next as (
     from {{schema}}.jobs
     where state = 'queued' and queue = q.name and run_at <= now()
       and (message->>'task' = any($6::text[]) or jsonb_typeof(message->'task') is distinct from 'string')
+      and (jsonb_typeof(message->'v') is distinct from 'number' or (message->>'v')::numeric <= $9::integer)
     order by priority desc, run_at, seq
     limit $2
     for update skip locked

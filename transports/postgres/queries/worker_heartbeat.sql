@@ -7,14 +7,17 @@
 -- worker may have missed while its notifications were
 -- down: its jobs that were revoked, when task settings last changed, and
 -- whether a control command awaits its answer. The row also carries what `tq inspect workers`
--- shows ($10: pool, prefetch, running and counts, events). Only the database
--- clock decides lease times.
+-- shows ($10: pool, prefetch, running and counts, events; $12-$14: its tq
+-- version, message protocol and newest migration known, which a breaking
+-- migration checks, see migrate.ts). Only the database clock decides lease times.
 with registered as (
   insert into {{schema}}.workers as w (id, app, host, pid, queues, concurrency, tasks,
-                                       pool, prefetch, running, succeeded, failed, retried, events)
+                                       pool, prefetch, running, succeeded, failed, retried, events,
+                                       tq_version, protocol, migrations_known)
   select $1, $2, $3, $4, $5::text[], $6, $7::text[],
          s->>'pool', (s->>'prefetch')::integer, (s->>'running')::integer, (s->>'succeeded')::bigint,
-         (s->>'failed')::bigint, (s->>'retried')::bigint, (s->>'events')::boolean
+         (s->>'failed')::bigint, (s->>'retried')::bigint, (s->>'events')::boolean,
+         $12::text, $13::integer, $14::integer
   from (select $10::text::jsonb as s) as status
   on conflict (id) do update
     set heartbeat_at = now(), queues = excluded.queues, running = excluded.running, succeeded = excluded.succeeded,
