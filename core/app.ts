@@ -45,13 +45,23 @@ export interface AppConf {
   beatSchedule: Record<string, BeatEntry>;
 }
 
+/**
+ * Everything an app does, whatever stores its jobs: the public `App` is this
+ * with PostgreSQL. Construct an `App`; this type is exported for its docs.
+ */
 export class App implements TaskSender {
+  /** Marks App instances for `isApp()`, across copies of the library. */
   readonly [APP_BRAND] = true;
   /** `app.conf.beatSchedule = { report: { task: "report", schedule: cron("0 9 * * 1-5") } }`. */
   readonly conf: AppConf = { beatSchedule: {} };
-  readonly clock = new LamportClock();
+  /** This process's Lamport clock: it orders the events and messages the app sends. */
+  readonly clock: LamportClock = new LamportClock();
+  /**
+   * The tasks registered on this app, by name.
+   * @internal
+   */
   // deno-lint-ignore no-explicit-any
-  readonly registry = new Registry<Task<any, any>>();
+  readonly registry: Registry<Task<any, any>> = new Registry<Task<any, any>>();
   /** Options given in code (constructor, configFromObject) or forced by configFromEnv. */
   #options: AppOptions;
   /** TQ_* variables, read once on first use: they fill in what the code left out. */
@@ -99,10 +109,12 @@ export class App implements TaskSender {
     return this.#config;
   }
 
+  /** The app's name (option `name`, "tq" unless set): shown in logs and in the workers table. */
   get name(): string {
     return this.config.name;
   }
 
+  /** What the app logs through: the `logger` option, else a console logger at `logLevel`. */
   get logger(): Logger {
     this.#logger ??= this.config.logger ?? createLogger({ level: this.config.logLevel });
     return this.#logger;
@@ -153,7 +165,10 @@ export class App implements TaskSender {
     return task;
   }
 
-  /** The transport, created on first use. */
+  /**
+   * The transport, created on first use.
+   * @internal
+   */
   get transport(): Transport {
     this.#transport ??= this.#backend.createTransport(this.config);
     return this.#transport;
@@ -173,6 +188,10 @@ export class App implements TaskSender {
     return this.#initialized;
   }
 
+  /**
+   * Waits for results (by notification, else by polling) for every handle this app gives.
+   * @internal
+   */
   get results(): ResultWaiter {
     this.#waiter ??= new ResultWaiter(() => this.transport, this.config.pollIntervalMs, this.logger, {
       revoke: (id, terminate) => this.control.revoke(id, { terminate }),
@@ -217,7 +236,10 @@ export class App implements TaskSender {
     return startCanvas({ transport: this.#readyTransport, context: () => this.launchContext(), results: this.results }, data, options);
   }
 
-  /** What starting a workflow needs from the app: its default queue, clock and tasks. */
+  /**
+   * What starting a workflow needs from the app: its default queue, clock and tasks.
+   * @internal
+   */
   launchContext(parent?: { id: string; rootId: string }): LaunchContext {
     return {
       defaultQueue: this.config.defaultQueue,
@@ -289,7 +311,10 @@ export class App implements TaskSender {
     return explain(this.transport, this.inspect, id, this.workerStaleMs);
   }
 
-  /** Where this app's events go (see `events` in the options). */
+  /**
+   * Where this app's events go (see `events` in the options).
+   * @internal
+   */
   get events(): EventSender {
     this.#events ??= new EventSender({ transport: () => this.transport, clock: this.clock, logger: this.logger });
     return this.#events;

@@ -13,7 +13,9 @@
 
 /** The fewest and the most arguments a handler takes; `max` undefined when any number more is fine. */
 export interface Arity {
+  /** Required parameters: those before the first default or rest parameter. */
   min: number;
+  /** All parameters; undefined for a rest parameter, a use of `arguments` or an unreadable source. */
   max?: number;
 }
 

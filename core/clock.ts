@@ -6,6 +6,7 @@
 export class LamportClock {
   #value: number;
 
+  /** Starts at `initial` (0 by default). */
   constructor(initial = 0) {
     this.#value = initial;
   }

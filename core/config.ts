@@ -57,34 +57,57 @@ export interface AppOptions {
   events?: boolean;
   /** Library log level. */
   logLevel?: LogLevel;
-  /** Where the library logs; a JSON-lines logger to stderr by default. */
+  /** Where the library logs; by default a text logger to stderr at `logLevel` (see createLogger). */
   logger?: Logger;
 }
 
 /** Configuration after defaults and validation: durations in milliseconds. */
 export interface Config {
+  /** Option `name`: shown in logs and in the workers table. */
   name: string;
+  /** Option `databaseUrl`: the postgres:// URL of the broker and result backend. */
   databaseUrl: string;
+  /** Option `schema`: the schema holding tq's tables. */
   schema: string;
+  /** Option `defaultQueue`: the queue for tasks that name none. */
   defaultQueue: string;
+  /** Option `migrate`: whether migrations run automatically on first use. */
   migrate: boolean;
+  /** Option `poolSize`: connections in the app's pool. */
   poolSize: number;
+  /** Option `resultTtl`: how long results are kept. */
   resultTtlMs: number;
+  /** Option `failedTtl`: how long failed jobs are kept for `tq retry`. */
   failedTtlMs: number;
+  /** Option `maxMessageBytes`: the largest message, in JSON bytes. */
   maxMessageBytes: number;
+  /** Option `concurrency`: a worker's concurrent handlers. */
   concurrency: number;
+  /** Option `prefetch`: jobs a worker claims beyond its free slots. */
   prefetch: number;
+  /** Option `batchSize`: most jobs per claim or completion statement. */
   batchSize: number;
+  /** Option `lease`: the lease on a claimed job. */
   leaseMs: number;
+  /** Option `heartbeat`: how often leases and the worker row are renewed. */
   heartbeatMs: number;
+  /** Option `pollInterval`: the polling fallback when no notification arrives. */
   pollIntervalMs: number;
+  /** Option `shutdownGrace`: the time running tasks get to finish after SIGTERM. */
   shutdownGraceMs: number;
+  /** Option `maintenanceInterval`: how often expired leases and results are swept. */
   maintenanceMs: number;
+  /** Option `beatCheckInterval`: how often a standby beat asks for the lead. */
   beatCheckIntervalMs: number;
+  /** Option `beatLease`: how long beat's lead lasts unless renewed. */
   beatLeaseMs: number;
+  /** Option `beatMaxBackoff`: beat's longest wait between attempts while the database fails. */
   beatMaxBackoffMs: number;
+  /** Option `events`: whether task and worker events are sent. */
   events: boolean;
+  /** Option `logLevel`: the library's log level. */
   logLevel: LogLevel;
+  /** Option `logger`, when given; otherwise the app logs to stderr at `logLevel`. */
   logger?: Logger;
 }
 

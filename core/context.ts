@@ -8,6 +8,7 @@ import type { Duration } from "./duration.ts";
 import { TqError } from "./errors.ts";
 import type { Message } from "./message.ts";
 
+/** Options of `ctx.retry()`. */
 export interface RetryOptions {
   /** Delay before the next attempt; the task's retry delay when omitted. */
   countdown?: Duration;
@@ -15,6 +16,7 @@ export interface RetryOptions {
   error?: unknown;
 }
 
+/** What a running handler can know and do: its `this`, or `currentTask()` from an arrow function. */
 export interface TaskContext {
   /** The task id, also its result id. */
   readonly id: string;
@@ -22,9 +24,11 @@ export interface TaskContext {
   readonly name: string;
   /** How many times it was retried before this run. */
   readonly retries: number;
+  /** How many retries it is allowed: the call's own, else the task's, else the default 3. */
   readonly maxRetries: number;
   /** How many times a worker claimed it, this run included. */
   readonly attempt: number;
+  /** The queue it was sent to. */
   readonly queue: string;
   /** Id of the first task of the workflow this one belongs to (its own id if none). */
   readonly rootId: string;
@@ -48,11 +52,16 @@ export interface TaskContext {
  * later. Not a failure unless the task is out of retries.
  */
 export class RetryRequested extends TqError {
+  /** "Retry", as in Celery. */
   override name = "Retry";
+  /** Stable code for this error: "RETRY_REQUESTED". */
   override readonly code: string = "RETRY_REQUESTED";
+  /** Delay before the next attempt; the task's retry delay when undefined. */
   readonly countdown?: Duration;
+  /** The error to record if no retries are left. */
   readonly error?: unknown;
 
+  /** Use `ctx.retry(options)`, which makes one. */
   constructor(options: RetryOptions = {}) {
     super(options.error instanceof Error ? `Retry requested: ${options.error.message}` : "Retry requested");
     this.countdown = options.countdown;

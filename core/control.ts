@@ -13,6 +13,7 @@ import type { RevokeOutcome, Transport } from "./transport.ts";
 
 type Broadcast = (command: string, args: Record<string, unknown>, options: BroadcastOptions) => Promise<BroadcastResult>;
 
+/** Options of `app.control.revoke()` and `revokeWorkflow()`. */
 export interface RevokeOptions {
   /** Also stop it if it is running: its signal aborts and it ends as REVOKED. */
   terminate?: boolean;
@@ -20,16 +21,19 @@ export interface RevokeOptions {
   reason?: string;
 }
 
+/** Options of `app.control.rateLimit()`. */
 export interface RateLimitOptions {
   /** Change the cluster-wide limit instead of the per-worker one. */
   cluster?: boolean;
 }
 
+/** Revokes tasks, changes rate limits and sends commands to live workers (`app.control`, `tq control`). */
 export class Control {
   readonly #transport: () => Promise<Transport>;
   readonly #resultTtlMs: () => number;
   readonly #broadcast: Broadcast;
 
+  /** Made by the app: use `app.control`. */
   constructor(transport: () => Promise<Transport>, resultTtlMs: () => number, broadcast: Broadcast) {
     this.#transport = transport;
     this.#resultTtlMs = resultTtlMs;
@@ -89,6 +93,7 @@ export class Control {
     return this.#broadcast("shutdown", {}, options);
   }
 
+  /** Asks live workers (or one) whether they answer; `missing` names those that did not in time. */
   ping(options: BroadcastOptions = {}): Promise<BroadcastResult> {
     return this.#broadcast("ping", {}, options);
   }

@@ -14,6 +14,7 @@ import { describeLoadError } from "./load_error.ts";
 import type { Logger } from "./logger.ts";
 import { importModule } from "./runtime.ts";
 
+/** Options of `app.autodiscoverTasks()`. */
 export interface DiscoverOptions {
   /**
    * The module a directory stands for, without its extension: "tasks" (as

@@ -14,8 +14,16 @@ import type { Logger } from "./logger.ts";
 import type { TqEvent, Transport } from "./transport.ts";
 import { Batcher } from "./batcher.ts";
 
+/**
+ * The task events: sent, received (claimed), started, then succeeded,
+ * failed, retried or revoked; discarded when an outcome was not stored
+ * because another worker held the job by then, lost when a worker learned it
+ * no longer held a running job.
+ */
 export const TASK_EVENTS = ["task-sent", "task-received", "task-started", "task-succeeded", "task-failed", "task-retried", "task-revoked", "task-discarded", "task-lost"] as const;
+/** The worker events: sent when a worker starts, at each heartbeat, and when it stops. */
 export const WORKER_EVENTS = ["worker-online", "worker-heartbeat", "worker-offline"] as const;
+/** The type of any task or worker event. */
 export type EventType = (typeof TASK_EVENTS)[number] | (typeof WORKER_EVENTS)[number];
 
 /** The fields of an event that its sender chooses. */

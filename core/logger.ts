@@ -10,6 +10,7 @@ export type LogFields = Record<string, unknown>;
 
 /** What tq logs through. Supply your own to route tq's logs elsewhere. */
 export interface Logger {
+  /** Writes one record: `message`, with `fields` as structured data. */
   log(level: Exclude<LogLevel, "silent">, message: string, fields?: LogFields): void;
   /** Whether `level` would be written; lets hot paths skip building a line nobody reads. Assumed true when absent. */
   enabled?(level: Exclude<LogLevel, "silent">): boolean;
@@ -17,7 +18,9 @@ export interface Logger {
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
+/** Options of `createLogger()`. */
 export interface ConsoleLoggerOptions {
+  /** The least severe level written; "warn" by default. */
   level?: LogLevel;
   /** "text": `time level message key=value`; "json": one JSON object a line. */
   format?: "text" | "json";

@@ -6,22 +6,30 @@
 import { ajv, describeErrors } from "./_ajv.ts";
 import { InvalidMessage } from "./errors.ts";
 
+/** The message protocol version this tq writes, and the newest it runs. */
 export const PROTOCOL_VERSION = 1;
 
 /** Where a message was sent from. */
 export interface Origin {
+  /** The sending machine's host name. */
   host: string;
+  /** The sending process's id. */
   pid: number;
 }
 
 /** A task message (protocol version 1). Times are ISO-8601 strings. */
 export interface Message {
+  /** The protocol version. */
   v: 1;
   /** Job id, also the result id. */
   id: string;
+  /** The task's registered name. */
   task: string;
+  /** Positional arguments (JSON). */
   args: unknown[];
+  /** Keyword arguments (JSON); the handler gets them as one more argument when not empty. */
   kwargs: Record<string, unknown>;
+  /** The queue it is sent to. */
   queue: string;
   /** 0..9, 9 runs first. */
   priority: number;
@@ -39,19 +47,29 @@ export interface Message {
   maxRetries?: number;
   /** [soft, hard] in milliseconds; null for none. */
   timeLimit?: [number | null, number | null];
+  /** Id of the first task of the workflow it belongs to (its own id if none). */
   rootId: string;
+  /** Id of the task that sent it, if any. */
   parentId?: string;
+  /** Reserved for the group it belongs to (Celery's `group`); tq does not set it. */
   groupId?: string;
+  /** The steps of its chain still to come, as canvas data: the next one gets its result. */
   chain?: unknown[];
+  /** Canvases (as data) sent with its result when it succeeds (`link`). */
   callbacks?: unknown[];
   /** Tasks sent if this one fails for good. */
   errbacks?: { task: string; args: unknown[]; queue?: string; immutable?: boolean }[];
+  /** The chord whose header it is in, as `{ id }` (the callback's job id). */
   chord?: unknown;
+  /** Where it was sent from. */
   origin: Origin;
   /** Lamport clock of the sender. */
   clock: number;
+  /** When it was sent, by the sender's clock. */
   sentAt: string;
+  /** The unique key it holds while queued or running (TaskOptions.unique, SendOptions.uniqueKey). */
   uniqueKey?: string;
+  /** Reserved for a signature of the message; tq neither sets nor checks it. */
   signature?: string;
 }
 

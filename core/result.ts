@@ -23,12 +23,15 @@ export interface ResultSource {
 /** States after which nothing changes. */
 export const READY_STATES: ReadonlySet<TaskState> = new Set(["SUCCESS", "FAILURE", "REVOKED"]);
 
+/** Options of `get()`. */
 export interface GetOptions {
   /** Give up after this long (ms or "5s") with ResultTimeout; waits for good when omitted. */
   timeout?: Duration;
 }
 
+/** A handle on a sent task's result, `R` being the handler's result type. */
 export class AsyncResult<R = unknown> {
+  /** The task's id, also its job id. */
   readonly id: string;
   readonly #source: ResultSource;
   /**
@@ -39,6 +42,7 @@ export class AsyncResult<R = unknown> {
   /** Every task id of the workflow this handle stands for (a chain, a chord): what `revoke()` revokes. */
   workflow?: string[];
 
+  /** Made by sending, and by `app.asyncResult(id)` for a task sent earlier. */
   constructor(id: string, source: ResultSource) {
     this.id = id;
     this.#source = source;
@@ -66,10 +70,12 @@ export class AsyncResult<R = unknown> {
     return READY_STATES.has(await this.status());
   }
 
+  /** True once the task succeeded. */
   async successful(): Promise<boolean> {
     return (await this.status()) === "SUCCESS";
   }
 
+  /** True once the task failed for good (FAILURE; a revoked task is not failed). */
   async failed(): Promise<boolean> {
     return (await this.status()) === "FAILURE";
   }
@@ -103,6 +109,7 @@ export class AsyncResult<R = unknown> {
     return this.#source.forget(this.id);
   }
 
+  /** The handle as JSON: its id, enough to find the result again from any process. */
   toJSON(): { id: string } {
     return { id: this.id };
   }

@@ -80,17 +80,25 @@ export type Redaction =
 
 /** What `onFailure` learns about the task that failed. */
 export interface FailedTask {
+  /** The job id, also its result id. */
   id: string;
+  /** The task's registered name. */
   name: string;
+  /** The arguments it was called with (the real values, not redacted). */
   args: unknown[];
+  /** The keyword arguments it was called with; empty when none. */
   kwargs: Record<string, unknown>;
+  /** How many times it was retried before it failed for good. */
   retries: number;
 }
 
 /** A task to send when another one fails for good; it gets `[...args, { id, task, error }]`. */
 export interface Errback {
+  /** The name of the task to send. */
   task: string;
+  /** Its own arguments, before the failure's { id, task, error }; none by default. */
   args?: unknown[];
+  /** Queue to send it to; the failed job's queue by default. */
   queue?: string;
   /** Only its own args: without the failure's { id, task, error } added. */
   immutable?: boolean;
@@ -100,7 +108,9 @@ export interface Errback {
 export interface SendOptions {
   /** Use this id instead of a new one. */
   id?: string;
+  /** Queue to send to, instead of the task's (or the app's default). */
   queue?: string;
+  /** 0..9, 9 first; the task's priority by default. */
   priority?: number;
   /** Not before this many ms (or a duration string) from now. */
   countdown?: Duration;
@@ -108,6 +118,7 @@ export interface SendOptions {
   eta?: Date | string;
   /** Not run after this time (a date) or this long from now (a duration). */
   expires?: Date | string | number;
+  /** Retries allowed for this call, instead of what the task declares on the worker. */
   maxRetries?: number;
   /** Overrides the task's time limits for this call. */
   timeLimit?: { soft?: Duration; hard?: Duration };
@@ -121,8 +132,11 @@ export interface SendOptions {
   link?: CanvasLike | CanvasLike[];
   /** Task signatures sent once if this task fails for good, with [...their args, { id, task, error }] unless immutable (Celery's link_error). */
   linkError?: CanvasLike | CanvasLike[];
+  /** Keyword arguments: given to the handler as one more argument, after the others, when not empty. */
   kwargs?: Record<string, unknown>;
+  /** Id of the task that sends this one (the handler's `this.parentId`). */
   parentId?: string;
+  /** Id of the first task of the workflow this one belongs to; the job's own id by default. */
   rootId?: string;
   /** A postgres.js transaction of yours: the job exists exactly when it commits. */
   sql?: unknown;
@@ -133,7 +147,9 @@ export type CanvasLike = { toJSON(): CanvasData } | CanvasData;
 
 /** What a Task needs from its app to send itself (and start the workflows built from it). */
 export interface TaskSender extends CanvasStarter {
+  /** Sends one call of task `name`. */
   sendTask<R>(name: string, args: unknown[], options?: SendOptions): Promise<AsyncResult<R>>;
+  /** Sends one job of task `name` per argument list, in one statement. */
   sendMany<R>(name: string, argsList: unknown[][], options?: SendOptions): Promise<AsyncResult<R>[]>;
 }
 
@@ -172,12 +188,12 @@ export function validateTaskOptions(options: TaskOptions): void {
   checkRedaction(name, options.redact);
 }
 
-/** [soft, hard] in ms (null for none) from duration options; throws ConfigError naming `where`. */
 /** Retries allowed for one call: the sender's choice for it, else the task's declaration, else the default. */
 export function maxRetriesOf(message: Pick<Message, "maxRetries">, options: Pick<TaskOptions, "maxRetries">): number {
   return message.maxRetries ?? options.maxRetries ?? DEFAULT_MAX_RETRIES;
 }
 
+/** [soft, hard] in ms (null for none) from duration options; throws ConfigError naming `where`. */
 export function timeLimitMs(limit: { soft?: Duration; hard?: Duration }, where: string): [number | null, number | null] {
   const toMs = (value: Duration | undefined, part: string) => {
     if (value === undefined) return null;
@@ -191,20 +207,28 @@ export function timeLimitMs(limit: { soft?: Duration; hard?: Duration }, where: 
   return [soft, hard];
 }
 
-/** The first parameter of a handler, and the ones after it. */
+/** The first parameter of a handler: what a step gets from the step before (`Task.s`, `Task.map`). */
 // deno-lint-ignore no-explicit-any
-type Head<A extends any[]> = A extends [infer H, ...unknown[]] ? H : never;
+export type Head<A extends any[]> = A extends [infer H, ...unknown[]] ? H : never;
+/** The parameters of a handler after the first: what a step's signature is given in code (`Task.s`). */
 // deno-lint-ignore no-explicit-any
-type Tail<A extends any[]> = A extends [unknown, ...infer T] ? T : never;
+export type Tail<A extends any[]> = A extends [unknown, ...infer T] ? T : never;
 
 /** The names of the built-in tasks that run map and starmap signatures (core/canvas/builtins.ts). */
 export const MAP_TASK = "tq.map";
 export const STARMAP_TASK = "tq.starmap";
 
+/**
+ * A task registered with `app.task()`: typed by its handler's arguments `A`
+ * and result `R`, which reach `delay()`, its signatures and `get()`.
+ */
 // deno-lint-ignore no-explicit-any
 export class Task<A extends any[] = any[], R = unknown> {
+  /** Its unique name; messages carry only this. */
   readonly name: string;
+  /** The options it was registered with (frozen). */
   readonly options: Readonly<TaskOptions>;
+  /** The function a worker runs for each job. */
   readonly handler: TaskHandler<A, R>;
   /** [soft, hard] time limits in ms from the options (null for none); a call's own limits replace them. */
   readonly timeLimitMs: [number | null, number | null];
@@ -213,6 +237,7 @@ export class Task<A extends any[] = any[], R = unknown> {
   /** The fewest and most arguments the handler takes (kwargs, when given, come as one more). */
   readonly arity: Arity;
 
+  /** Made by `app.task()`, which also registers it; throws ConfigError naming a bad option. */
   constructor(sender: TaskSender, options: TaskOptions, handler: TaskHandler<A, R>) {
     validateTaskOptions(options);
     if (typeof handler !== "function") throw new ConfigError(`Task "${options.name}": the handler must be a function.`);
@@ -266,6 +291,7 @@ export class Task<A extends any[] = any[], R = unknown> {
    * as its first argument.
    */
   s(...args: A): Signature<void, Awaited<R>>;
+  /** A signature with all but the first argument: a step that gets the step before's result as its first. */
   s(...args: Tail<A>): Signature<Head<A>, Awaited<R>>;
   s(...args: unknown[]): Signature<unknown, Awaited<R>> {
     return new Signature(this.#sender, { kind: "task", task: this.name, args });

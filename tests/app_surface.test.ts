@@ -173,7 +173,7 @@ test("tq report on a fresh schema: exit 0, says tq is not installed, creates not
     assert.match(report.database.server, /^PostgreSQL \d+/);
     assert.ok(Math.abs(Date.parse(report.database.now) - Date.now()) < 60_000);
     assert.equal(report.database.url, `postgres://postgres:***@${new URL(DATABASE_URL).host}${new URL(DATABASE_URL).pathname}`);
-    assert.deepEqual(report.schema, { name: schema, installed: false, applied: 0, latest: report.schema.latest });
+    assert.deepEqual(report.schema, { name: schema, installed: false, applied: 0, latest: report.schema.latest, incompatible: null });
     assert.ok(report.schema.latest > 0);
     assert.equal(report.config.schema, schema);
     assert.equal(report.config.databaseUrl, report.database.url);

@@ -15,7 +15,9 @@ import { MAX_CATCH_UP, planTicks, type TickPlan } from "./plan.ts";
 import { type Schedule, scheduleFromSpec } from "./schedule.ts";
 import { type TickMessage, tickMessage } from "./tick_message.ts";
 
+/** Options of `new Beat()`. */
 export interface BeatOptions {
+  /** Where beat logs; the app's logger by default. */
   logger?: Logger;
   /**
    * How often a standby asks for the lead, and the longest the leader sleeps
@@ -34,6 +36,12 @@ export interface BeatOptions {
 /** How often the leader forgets old tick records. */
 const TICK_CLEAN_INTERVAL_MS = 10 * 60_000;
 
+/**
+ * Sends tasks on their schedules, as `tq beat` and `tq worker -B` do. Any
+ * number may run: one leads and sends, the others stand by to take over,
+ * and each tick is sent once. Which ticks are due is decided by the
+ * database clock.
+ */
 export class Beat {
   readonly #app: App;
   readonly #logger: Logger;
@@ -52,6 +60,7 @@ export class Beat {
   /** Schedule versions (name@updatedAt) that cannot run, so each error is logged once. */
   readonly #broken = new Set<string>();
 
+  /** Connects to nothing until start(); throws ConfigError when `checkIntervalMs` does not fit the app's beat timing. */
   constructor(app: App, options: BeatOptions = {}) {
     this.#app = app;
     this.#logger = options.logger ?? app.logger;

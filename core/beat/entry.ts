@@ -12,21 +12,29 @@ import { tickMessage } from "./tick_message.ts";
 
 /** How each tick's job is sent: the JSON-storable subset of SendOptions. */
 export interface BeatSendOptions {
+  /** Queue for each tick's job; otherwise the task's when the beat process has its code, else the app's default queue. */
   queue?: string;
+  /** 0..9, 9 first; otherwise the task's when the beat process has its code, else 5. */
   priority?: number;
   /** A tick's job not started within this long is not run (e.g. "55s" for a per-minute job). */
   expires?: Duration;
+  /** Retries allowed for each tick's job, instead of what the task declares on the worker. */
   maxRetries?: number;
+  /** Time limits of each tick's job, instead of the task's. */
   timeLimit?: { soft?: Duration; hard?: Duration };
 }
 
+/** A periodic task: which task to send, when, and with what (`app.conf.beatSchedule`, `app.schedules.add()`). */
 export interface BeatEntry {
   /** The task to send, by name: the beat process does not need its code. */
   task: string;
   /** cron(), every() or at(). */
   schedule: Schedule;
+  /** Arguments of each tick's job (JSON); none by default. */
   args?: unknown[];
+  /** Keyword arguments of each tick's job (JSON). */
   kwargs?: Record<string, unknown>;
+  /** How each tick's job is sent. */
   options?: BeatSendOptions;
   /** Ticks missed while no beat ran: "skip" (default; "once" for at()), "once" or "all". */
   missed?: MissedPolicy;

@@ -7,9 +7,12 @@ import { Cron } from "croner";
 import { type Duration, parseDuration } from "../duration.ts";
 import { ConfigError } from "../errors.ts";
 
+/** Which function made a schedule: cron(), every() or at(). */
 export type ScheduleKind = "cron" | "every" | "at";
 
+/** When a periodic task fires: made by cron(), every() or at(). */
 export interface Schedule {
+  /** Which of the three it is. */
   readonly kind: ScheduleKind;
   /** The cron expression, the interval in ms, or the ISO-8601 time: how it is stored. */
   readonly spec: string;

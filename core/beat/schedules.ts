@@ -22,7 +22,9 @@ export interface ScheduleInfo extends ScheduleRecord {
   problem?: string;
 }
 
+/** Run-time schedules, stored in the database (`app.schedules`): the leading beat picks a change up within a second. */
 export class Schedules {
+  /** Made by the app: use `app.schedules`. */
   constructor(private readonly transport: () => Promise<Transport>) {}
 
   /** Adds a run-time schedule; with `replace`, replaces a run-time one of the same name. */

@@ -14,6 +14,7 @@ import type { GroupResult } from "./results.ts";
 
 /** What starts a canvas: the app. */
 export interface CanvasStarter {
+  /** Writes what starts the workflow `data` (in the transaction `sql` if given) and returns its handle. */
   startCanvas(data: CanvasData, options?: { sql?: unknown }): Promise<AsyncResult | GroupResult>;
 }
 
@@ -31,9 +32,12 @@ export type SignatureOptions = Pick<SendOptions, "id" | "queue" | "priority" | "
 export abstract class Canvas<In, Out> {
   /** Phantom: a function parameter, so `In` is checked contravariantly. */
   declare readonly __in?: (input: In) => void;
+  /** Phantom: the result type `Out`, for the compiler only (never set). */
   declare readonly __out?: Out;
+  /** The app it came from, which starts it. */
   protected readonly starter: CanvasStarter;
 
+  /** `starter`: the app that starts it. Canvases come from tasks and the canvas functions, not from `new`. */
   constructor(starter: CanvasStarter) {
     this.starter = starter;
   }
@@ -47,10 +51,15 @@ export abstract class Canvas<In, Out> {
   }
 }
 
-/** Both results of a member kind: the handle `delay()` gives. */
-type Handle<Out, Kind> = Kind extends "group" ? GroupResult<Out extends unknown[] ? Out : never> : AsyncResult<Out>;
+/** The handle `delay()` gives for a kind of canvas: a GroupResult for a group, else an AsyncResult. */
+export type Handle<Out, Kind> = Kind extends "group" ? GroupResult<Out extends unknown[] ? Out : never> : AsyncResult<Out>;
 
-abstract class Startable<In, Out, Kind extends "task" | "group"> extends Canvas<In, Out> {
+/**
+ * A canvas that can be started on its own: what signatures, chains, groups
+ * and chords share. `Kind` picks the handle `delay()` gives: an AsyncResult
+ * for one task's result, a GroupResult for a group's.
+ */
+export abstract class Startable<In, Out, Kind extends "task" | "group"> extends Canvas<In, Out> {
   /** Starts it; only for a canvas that needs no result from a step before. */
   delay(this: Startable<void, Out, Kind>): Promise<Handle<Out, Kind>> {
     return this.applyAsync();
@@ -66,11 +75,13 @@ abstract class Startable<In, Out, Kind extends "task" | "group"> extends Canvas<
 export class Signature<In, Out> extends Startable<In, Out, "task"> {
   readonly #step: TaskStep;
 
+  /** Made by `task.s()`, `task.si()` and `app.signature()`. */
   constructor(starter: CanvasStarter, step: TaskStep) {
     super(starter);
     this.#step = step;
   }
 
+  /** The name of the task it calls. */
   get task(): string {
     return this.#step.task;
   }
@@ -91,6 +102,7 @@ export class Signature<In, Out> extends Startable<In, Out, "task"> {
     return new Signature(this.starter, { ...this.#step, linkError: [...(this.#step.linkError ?? []), step] });
   }
 
+  /** The signature as plain data: a copy of its task step. */
   toJSON(): TaskStep {
     return structuredClone(this.#step);
   }
@@ -100,12 +112,14 @@ export class Signature<In, Out> extends Startable<In, Out, "task"> {
 export class Chain<In, Out> extends Startable<In, Out, "task"> {
   readonly #steps: CanvasData[];
 
+  /** Made by `chain()` and `pipe()`; throws ConfigError when `steps` is empty. */
   constructor(starter: CanvasStarter, steps: CanvasData[]) {
     super(starter);
     if (steps.length === 0) throw new ConfigError("A chain needs at least one step.");
     this.#steps = steps;
   }
 
+  /** The chain as plain data (a copy). */
   toJSON(): CanvasData {
     return { kind: "chain", steps: structuredClone(this.#steps) };
   }
@@ -115,11 +129,13 @@ export class Chain<In, Out> extends Startable<In, Out, "task"> {
 export class Group<In, Out extends unknown[]> extends Startable<In, Out, "group"> {
   readonly #members: CanvasData[];
 
+  /** Made by `group()`. */
   constructor(starter: CanvasStarter, members: CanvasData[]) {
     super(starter);
     this.#members = members;
   }
 
+  /** The group as plain data (a copy). */
   toJSON(): CanvasData {
     return { kind: "group", members: structuredClone(this.#members) };
   }
@@ -130,12 +146,14 @@ export class Chord<In, Out> extends Startable<In, Out, "task"> {
   readonly #header: CanvasData[];
   readonly #body: CanvasData;
 
+  /** Made by `chord()`: `header` the members, `body` the callback. */
   constructor(starter: CanvasStarter, header: CanvasData[], body: CanvasData) {
     super(starter);
     this.#header = header;
     this.#body = body;
   }
 
+  /** The chord as plain data (a copy). */
   toJSON(): CanvasData {
     return { kind: "chord", header: structuredClone(this.#header), body: structuredClone(this.#body) };
   }
@@ -145,22 +163,27 @@ export class Chord<In, Out> extends Startable<In, Out, "task"> {
 export class CanvasFromData extends Startable<void, unknown, "task" | "group"> {
   readonly #data: CanvasData;
 
+  /** Made by `app.canvas(data)`; throws ConfigError when `data` is not a well-formed canvas. */
   constructor(starter: CanvasStarter, data: CanvasData) {
     super(starter);
     assertCanvas(data);
     this.#data = structuredClone(data);
   }
 
+  /** The data it was made from (a copy). */
   toJSON(): CanvasData {
     return structuredClone(this.#data);
   }
 }
 
-type AnyCanvas = Canvas<never, unknown> | Canvas<void, unknown> | Canvas<unknown, unknown>;
+/** Any canvas, whatever it takes: what `group()` accepts as a member. */
+export type AnyCanvas = Canvas<never, unknown> | Canvas<void, unknown> | Canvas<unknown, unknown>;
+/** The result a canvas gives (its `Out`). */
 // deno-lint-ignore no-explicit-any
-type OutOf<C> = C extends Canvas<any, infer O> ? O : never;
+export type OutOf<C> = C extends Canvas<any, infer O> ? O : never;
+/** What a canvas takes from the step before (its `In`). */
 // deno-lint-ignore no-explicit-any
-type InOf<C> = C extends Canvas<infer I, any> ? I : never;
+export type InOf<C> = C extends Canvas<infer I, any> ? I : never;
 
 /** The starter of the first canvas (they all come from apps; mixing apps is refused). */
 function starterOf(canvases: Canvas<never, unknown>[]): CanvasStarter {
@@ -170,10 +193,15 @@ function starterOf(canvases: Canvas<never, unknown>[]): CanvasStarter {
   return [...starters][0];
 }
 
+/** Two steps one after the other: the second gets the first's result. */
 export function chain<I, A, B>(s1: Canvas<I, A>, s2: Canvas<A, B>): Chain<I, B>;
+/** Three steps one after the other, each getting the result of the one before. */
 export function chain<I, A, B, C>(s1: Canvas<I, A>, s2: Canvas<A, B>, s3: Canvas<B, C>): Chain<I, C>;
+/** Four steps one after the other, each getting the result of the one before. */
 export function chain<I, A, B, C, D>(s1: Canvas<I, A>, s2: Canvas<A, B>, s3: Canvas<B, C>, s4: Canvas<C, D>): Chain<I, D>;
+/** Five steps one after the other, each getting the result of the one before. */
 export function chain<I, A, B, C, D, E>(s1: Canvas<I, A>, s2: Canvas<A, B>, s3: Canvas<B, C>, s4: Canvas<C, D>, s5: Canvas<D, E>): Chain<I, E>;
+/** Six steps one after the other, each getting the result of the one before (`a.pipe(b).pipe(c)` for more). */
 export function chain<I, A, B, C, D, E, F>(
   s1: Canvas<I, A>, s2: Canvas<A, B>, s3: Canvas<B, C>, s4: Canvas<C, D>, s5: Canvas<D, E>, s6: Canvas<E, F>,
 ): Chain<I, F>;
@@ -184,6 +212,7 @@ export function chain(...steps: Canvas<never, unknown>[]): Chain<unknown, unknow
 
 /** Members in parallel: `group(a, b, c)` or `group(list)`. */
 export function group<C extends AnyCanvas[]>(...members: C): Group<InOf<C[number]>, { [K in keyof C]: OutOf<C[K]> }>;
+/** Members in parallel, from a list: `group(list)`, whose result is the list of their results. */
 export function group<I, O>(members: Canvas<I, O>[]): Group<I, O[]>;
 export function group(...args: unknown[]): Group<unknown, unknown[]> {
   const members = (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as Canvas<never, unknown>[];

@@ -10,23 +10,33 @@ import { ConfigError } from "../errors.ts";
 export interface StepOptions {
   /** The result id, assigned when the workflow starts (or chosen by the caller). */
   id?: string;
+  /** Queue to send the step to, instead of the task's. */
   queue?: string;
+  /** 0..9, 9 first. */
   priority?: number;
   /** Not before this many ms after the step is sent. */
   countdown?: number;
+  /** Not before this time (ISO-8601). */
   eta?: string;
   /** Not run after this time (ISO-8601). */
   expires?: string;
+  /** Retries allowed for this step, instead of what the task declares. */
   maxRetries?: number;
+  /** Soft and hard time limits in ms, instead of the task's. */
   timeLimit?: { soft?: number; hard?: number };
 }
 
 /** One task call: Celery's signature. */
 export interface TaskStep {
+  /** Tells a task step from the other kinds. */
   kind: "task";
+  /** The task's name. */
   task: string;
+  /** Its arguments; the step before's result comes first unless it is immutable. */
   args: unknown[];
+  /** Its keyword arguments. */
   kwargs?: Record<string, unknown>;
+  /** How it is sent. */
   options?: StepOptions;
   /** Immutable (`si`): the parent's result is not prepended to the arguments. */
   immutable?: boolean;
@@ -38,24 +48,33 @@ export interface TaskStep {
 
 /** Steps run one after the other, each result the first argument of the next. */
 export interface ChainData {
+  /** Tells a chain from the other kinds. */
   kind: "chain";
+  /** The steps, in order; at least one. */
   steps: CanvasData[];
 }
 
 /** Members run in parallel. */
 export interface GroupData {
+  /** Tells a group from the other kinds. */
   kind: "group";
+  /** The GroupResult's id, assigned when the workflow starts. */
   id?: string;
+  /** The members, whose results come in this order. */
   members: CanvasData[];
 }
 
 /** A group whose results, in member order, go to one callback once every member is done. */
 export interface ChordData {
+  /** Tells a chord from the other kinds. */
   kind: "chord";
+  /** The members run in parallel. */
   header: CanvasData[];
+  /** The callback: it gets the members' results, in member order. */
   body: CanvasData;
 }
 
+/** A signature, chain, group or chord as plain data (`toJSON()`), told apart by `kind`. */
 export type CanvasData = TaskStep | ChainData | GroupData | ChordData;
 
 /** Throws ConfigError unless `data` is a well-formed canvas (for data that arrives from outside the code). */

@@ -8,9 +8,12 @@ import { ResultTimeout } from "../errors.ts";
 import type { AsyncResult, GetOptions } from "../result.ts";
 import type { RevokeOutcome } from "../transport.ts";
 
+/** Several results handled as one (Celery's ResultSet); `R` is the tuple of their values, in member order. */
 export class ResultSet<R extends unknown[] = unknown[]> {
+  /** The members' handles, in member order. */
   readonly results: AsyncResult[];
 
+  /** A set of these results. */
   constructor(results: AsyncResult[]) {
     this.results = results;
   }
@@ -72,6 +75,7 @@ export class ResultSet<R extends unknown[] = unknown[]> {
     }
   }
 
+  /** How many members it has. */
   get length(): number {
     return this.results.length;
   }
@@ -79,13 +83,16 @@ export class ResultSet<R extends unknown[] = unknown[]> {
 
 /** A group's results: its id is saved with its members, so `app.GroupResult.restore(id)` finds them anywhere. */
 export class GroupResult<R extends unknown[] = unknown[]> extends ResultSet<R> {
+  /** The group's id: what `app.GroupResult.restore(id)` takes. */
   readonly id: string;
 
+  /** Made by starting a group, and by `app.GroupResult.restore(id)`. */
   constructor(id: string, results: AsyncResult[]) {
     super(results);
     this.id = id;
   }
 
+  /** The group as JSON: its id and its members' ids. */
   toJSON(): { id: string; results: string[] } {
     return { id: this.id, results: this.results.map((r) => r.id) };
   }
@@ -93,16 +100,20 @@ export class GroupResult<R extends unknown[] = unknown[]> extends ResultSet<R> {
 
 /** The results of `task.chunks()`: one job per chunk; `get()` flattens the chunks' values back, in order. */
 export class ChunksResult<T = unknown> {
+  /** The group of chunk jobs; each member's value is the list of its chunk's results. */
   readonly group: GroupResult<T[][]>;
 
+  /** Made by `delay()` of `task.chunks()`. */
   constructor(group: GroupResult<T[][]>) {
     this.group = group;
   }
 
+  /** The id of the chunks' group. */
   get id(): string {
     return this.group.id;
   }
 
+  /** Every call's result, in argument-list order; rejects as `GroupResult.get()` does. */
   async get(options: GetOptions = {}): Promise<T[]> {
     return (await this.group.get(options)).flat() as T[];
   }

@@ -16,8 +16,11 @@ import type { WorkerEvents } from "./worker_events.ts";
 
 /** Counts since start. */
 export interface WorkerStats {
+  /** Jobs whose success was stored. */
   succeeded: number;
+  /** Jobs stored as ended otherwise: FAILURE, or REVOKED. */
   failed: number;
+  /** Attempts that ended in a retry being stored (the job runs again later). */
   retried: number;
   /** Outcomes not stored: the job had been taken over by another worker. */
   discarded: number;

@@ -7,6 +7,11 @@
 import type { Message } from "../../message.ts";
 import type { HandlerResult, InvokeHooks } from "../invoke.ts";
 
+/**
+ * Where handlers run: "async" (the default: promises in the worker's event
+ * loop), or "threads" and "process" (each in a thread or child process that
+ * can be stopped, as a hard time limit on a busy handler needs).
+ */
 export type PoolKind = "async" | "threads" | "process";
 
 export const POOL_KINDS: readonly PoolKind[] = ["async", "threads", "process"];
