@@ -1,7 +1,6 @@
 #!/usr/bin/env -S bun
 /** The `tq` command: argument parsing and output only; the logic lives in core/. */
 import cac from "cac";
-import pkg from "../package.json" with { type: "json" };
 import { args, exit, runtimeVersion } from "../core/runtime.ts";
 import { beatCommand } from "./commands/beat.ts";
 import { callCommand } from "./commands/call.ts";
@@ -18,8 +17,11 @@ import { out } from "./output.ts";
 import { unknownMessage } from "./suggest.ts";
 import { provideSelfAsTq } from "./self_module.ts";
 import { POOL_CHILD_COMMAND, runPoolChild } from "../core/worker/pool/child_entry.ts";
+import { PROTOCOL_VERSION } from "../core/message.ts";
+import { TQ_VERSION } from "../core/version.ts";
 
-export const VERSION: string = pkg.version;
+/** tq's release, from package.json (the one place it is written; deno.json must agree). */
+export const VERSION: string = TQ_VERSION;
 
 // Set by scripts/build.ts in a compiled binary.
 declare const TQ_BUILD_COMMIT: string | undefined;
@@ -156,9 +158,12 @@ function buildCli() {
   return cli;
 }
 
-/** `tq 0.1.0 (commit) on bun 1.4.5`: what runs, built from what, on which runtime. */
+/**
+ * `tq 0.2.0 (commit) protocol 1 on bun 1.4.5`: what runs, built from what,
+ * the message protocol it sends, and on which runtime.
+ */
 export function versionLine(): string {
-  return `tq ${VERSION} (${COMMIT}) on ${runtimeVersion()}`;
+  return `tq ${VERSION} (${COMMIT}) protocol ${PROTOCOL_VERSION} on ${runtimeVersion()}`;
 }
 
 /** A flag given twice arrives as an array: the last one wins, as in most CLIs. */

@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
+import { PROTOCOL_VERSION } from "../core/message.ts";
 import { binaryPath, buildTarget, TARGETS } from "../scripts/build.ts";
 import { HOST_TARGET, hostBinary } from "./_binary.ts";
 import { type CliProcess, dropSchema, runCommand, uniqueSchema } from "./_helpers.ts";
@@ -53,7 +54,7 @@ test("the linux-x64 binary shows its version and commit, and runs a user's tasks
   try {
     const version = await run(binary, ["--version"], dir);
     assert.equal(version.code, 0);
-    assert.match(version.output, new RegExp(`tq ${pkg.version.replaceAll(".", "\\.")} \\((?:[0-9a-f]{7,}|unknown)\\) on bun \\d+\\.\\d+\\.\\d+`));
+    assert.match(version.output, new RegExp(`tq ${pkg.version.replaceAll(".", "\\.")} \\((?:[0-9a-f]{7,}|unknown)\\) protocol ${PROTOCOL_VERSION} on bun \\d+\\.\\d+\\.\\d+`));
 
     worker = runCommand(binary, ["worker", "-A", "./tasks.ts", "--concurrency", "4"], { cwd: dir, env });
     await worker.waitFor(/consuming/, 30_000);

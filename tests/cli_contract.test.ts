@@ -262,7 +262,7 @@ test("a mistyped command names the nearest one (exit 2), and --version names the
   assert.match(nothingNear.stderr, /^tq: Unknown command "frobnicate"\. Run `tq --help`/);
 
   assert.equal(version.code, EXIT.ok);
-  assert.equal(version.stdout, `tq ${pkg.version} (source) on ${runtimeVersion()}\n`);
+  assert.equal(version.stdout, `tq ${pkg.version} (source) protocol ${tq.PROTOCOL_VERSION} on ${runtimeVersion()}\n`);
   assert.match(version.stdout, runtimeName === "deno" ? /on deno 2\.\d+\.\d+/ : /on bun 1\.\d+\.\d+/);
 });
 
@@ -278,7 +278,7 @@ test("the compiled binary keeps the contract: version, typos, timeouts, read-onl
       execToEnd([binary, "inspect", "queues", "--json"], env, dir),
     ]);
     assert.equal(version.code, EXIT.ok);
-    assert.match(version.stdout, new RegExp(`^tq ${pkg.version.replaceAll(".", "\\.")} \\((?:[0-9a-f]{7,}|unknown)\\) on bun \\d+\\.\\d+\\.\\d+\\n$`));
+    assert.match(version.stdout, new RegExp(`^tq ${pkg.version.replaceAll(".", "\\.")} \\((?:[0-9a-f]{7,}|unknown)\\) protocol ${tq.PROTOCOL_VERSION} on bun \\d+\\.\\d+\\.\\d+\\n$`));
     assert.equal(typo.code, EXIT.usage);
     assert.match(typo.stderr, /did you mean "worker"\?/);
     assertJsonFailure(readOnly, EXIT.notInstalled, "NOT_INSTALLED", "binary inspect queues");
