@@ -13,9 +13,9 @@ import process from "node:process";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { runtimeName, scriptCommand } from "../core/runtime.ts";
 import { dropSchema, ROOT, runCommand, uniqueSchema } from "./_helpers.ts";
 
@@ -71,11 +71,18 @@ test(`a fresh ${runtimeName} project imports "tq" from the packed package, runs 
       join(project, "send.ts"),
       `import { add, app } from "./tasks.ts";\nconst result = await add.delay(2, 3);\nconsole.log(JSON.stringify({ value: await result.get({ timeout: 20_000 }) }));\nawait app.close();\n`,
     );
-    const env = { TQ_SCHEMA: schema };
-    // Deno: the project's own configuration, as `deno run -A jsr:...` would use it.
+    // Bun on PATH, as on a user's machine (the bin's shebang asks for it).
+    const env = { TQ_SCHEMA: schema, PATH: `${join(ROOT, "node_modules", ".bin")}${delimiter}${process.env.PATH ?? ""}` };
+    // Bun: `bunx tq`, through the bin link `bun add` makes. Deno: the project's
+    // own configuration, as `deno run -A jsr:...` would use it.
+    if (runtimeName !== "deno") {
+      mkdirSync(join(project, "node_modules", ".bin"), { recursive: true });
+      symlinkSync(join("..", "tq", pkg.bin.tq), join(project, "node_modules", ".bin", "tq"));
+      chmodSync(join(home, pkg.bin.tq), 0o755); // as package managers make a bin executable
+    }
     const [command, ...prefix] = runtimeName === "deno"
       ? [process.execPath, "run", "-A", "--config", join(project, "deno.json"), join(home, "cli", "main.ts")]
-      : scriptCommand(join(home, "cli", "main.ts"));
+      : [process.execPath, "x", "tq"];
     worker = runCommand(command, [...prefix, "worker", "-A", "tasks.ts"], { env, cwd: project });
     await worker.waitFor(/consuming/, 30_000);
     const [run, ...runPrefix] = scriptCommand("send.ts");
