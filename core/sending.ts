@@ -5,6 +5,7 @@ import { ConfigError, InvalidArguments } from "./errors.ts";
 import { storableProblem } from "./storable.ts";
 import { createHash } from "node:crypto";
 import { assertMessage, type Message, PROTOCOL_VERSION } from "./message.ts";
+import { newId } from "./ids.ts";
 import { hostname, pid } from "./runtime.ts";
 import { type CanvasLike, type Errback, type SendOptions, type TaskOptions, timeLimitMs } from "./task.ts";
 import { assertCanvas, type CanvasData, type TaskStep, withIds } from "./canvas/data.ts";
@@ -39,7 +40,7 @@ export function buildMessage(
 ): Message {
   if (!Array.isArray(args)) throw new ConfigError(`Arguments of task "${name}" must be an array, got ${typeof args}.`);
   assertStorableArguments(name, args, options.kwargs);
-  const id = options.id ?? crypto.randomUUID();
+  const id = options.id ?? newId();
   const message: Message = {
     v: PROTOCOL_VERSION,
     id,

@@ -178,7 +178,7 @@ async function comparedSystems(): Promise<BenchSystem[]> {
   const { floorSystem } = await import("./bench/systems/floor.ts");
   const { graphileSystem } = await import("./bench/systems/graphile.ts");
   const { pgbossSystem } = await import("./bench/systems/pgboss.ts");
-  return [...systems, floorSystem(10), floorSystem(50), floorSystem(500), graphileSystem({ tuned: false }), graphileSystem({ tuned: true }), pgbossSystem()];
+  return [...systems, floorSystem(10), floorSystem(50), floorSystem(500), floorSystem(500, "message"), graphileSystem({ tuned: false }), graphileSystem({ tuned: true }), pgbossSystem()];
 }
 
 async function measure(workload: string, system: string, run: () => Promise<Figures>): Promise<Figures> {

@@ -5,6 +5,7 @@
  * started from another build of the code can carry a workflow on.
  */
 import { ConfigError } from "../errors.ts";
+import { newId } from "../ids.ts";
 
 /** Call options a signature carries; durations already in milliseconds, times as ISO-8601. */
 export interface StepOptions {
@@ -112,13 +113,13 @@ export function withIds(data: CanvasData): CanvasData {
     case "task":
       return {
         ...data,
-        options: { ...data.options, id: data.options?.id ?? crypto.randomUUID() },
+        options: { ...data.options, id: data.options?.id ?? newId() },
         ...(data.link ? { link: data.link.map(withIds) } : {}),
       };
     case "chain":
       return { kind: "chain", steps: data.steps.map(withIds) };
     case "group":
-      return { kind: "group", id: data.id ?? crypto.randomUUID(), members: data.members.map(withIds) };
+      return { kind: "group", id: data.id ?? newId(), members: data.members.map(withIds) };
     case "chord":
       return { kind: "chord", header: data.header.map(withIds), body: withIds(data.body) };
   }

@@ -9,13 +9,14 @@ import type { LamportClock } from "../clock.ts";
 import * as D from "../defaults.ts";
 import { parseDuration } from "../duration.ts";
 import { type ErrorInfo, InvalidMessage, toErrorInfo } from "../errors.ts";
-import { type Message, messageProblem } from "../message.ts";
+import { type Message, messageProblem, PROTOCOL_VERSION } from "../message.ts";
 import { type Registry, unknownTask } from "../registry.ts";
 import { maxRetriesOf, type Task } from "../task.ts";
 import type { ClaimedJob, Completion, RetryRequest } from "../transport.ts";
 import type { HandlerResult } from "./invoke.ts";
 import type { LaunchContext } from "../canvas/launch.ts";
 import { nextLaunch } from "../canvas/next.ts";
+import { newId } from "../ids.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyTask = Task<any, any>;
@@ -78,8 +79,8 @@ export function nextRetryDelayMs(task: AnyTask, retries: number): number {
 function errbackMessages(message: Message, error: ErrorInfo, clock: LamportClock): Message[] {
   // Sent in the statement that records the failure, which counts once (fenced), so each errback is sent once.
   return (message.errbacks ?? []).map((errback) => ({
-    v: 1,
-    id: crypto.randomUUID(),
+    v: PROTOCOL_VERSION,
+    id: newId(),
     task: errback.task,
     args: errback.immutable ? errback.args : [...errback.args, { id: message.id, task: message.task, error: { type: error.type, message: error.message } }],
     kwargs: {},

@@ -12,8 +12,20 @@ const WORKER = fileURLToPath(new URL("./floor_worker.ts", import.meta.url));
 /** Worker processes run on Bun: the bench's own when it runs on Bun, the repo's otherwise. */
 const BUN = process.versions.bun ? process.execPath : fileURLToPath(new URL("../../../node_modules/.bin/bun", import.meta.url));
 
-/** The floor with a worker that claims `batch` rows per statement. */
-export function floorSystem(batch: number): BenchSystem {
+/**
+ * A payload the size and shape of a tq message (about 260 bytes of JSON), so
+ * enqueue can be compared on the same bytes; "tiny" is `{ i }`.
+ */
+function messagePayload(i: number): Record<string, unknown> {
+  const id = crypto.randomUUID();
+  return {
+    v: 1, id, task: "noop", args: [i], kwargs: {}, queue: "default", priority: 5, retries: 0, rootId: id,
+    origin: { host: "bench", pid: 1 }, clock: i, sentAt: new Date().toISOString(),
+  };
+}
+
+/** The floor with a worker that claims `batch` rows per statement, storing `payload`-sized jobs. */
+export function floorSystem(batch: number, payload: "tiny" | "message" = "tiny"): BenchSystem {
   const schema = `bench_floor_${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
   // One channel per run, so a floor worker of another run is not woken.
   const channel = `${schema}_jobs`;
@@ -21,7 +33,7 @@ export function floorSystem(batch: number): BenchSystem {
   const db = () => (sql ??= postgres(DATABASE_URL, { max: 2, onnotice: () => {} }));
 
   return {
-    name: `floor (batch ${batch})`,
+    name: payload === "tiny" ? `floor (batch ${batch})` : `floor (batch ${batch}, message payload)`,
     async setup() {
       await db().unsafe(`
         create schema ${schema};
@@ -33,10 +45,11 @@ export function floorSystem(batch: number): BenchSystem {
         );`);
     },
     async enqueueBulk(n) {
-      const payloads = Array.from({ length: n }, (_, i) => ({ i }));
-      // One statement for the batch, and one notification for it, not one per row.
+      const payloads = Array.from({ length: n }, (_, i) => (payload === "tiny" ? { i } : messagePayload(i)));
+      // One statement for the batch, and one notification for it, not one per
+      // row; each element made jsonb on its own, the quickest way in.
       await db().unsafe(
-        `with ins as (insert into ${schema}.jobs (payload) select value from jsonb_array_elements($1::text::jsonb) returning 1)
+        `with ins as (insert into ${schema}.jobs (payload) select value::jsonb from json_array_elements($1::text::json) returning 1)
          select pg_notify($2, '') from (select 1 from ins limit 1) x`,
         [JSON.stringify(payloads), channel],
       );

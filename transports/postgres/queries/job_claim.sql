@@ -1,7 +1,12 @@
 -- Claims up to $2 ready jobs of the queues $1 for worker $3 with a lease of
--- $4 ms. Each queue is read by its own index scan of jobs_claim (a LATERAL
--- per queue), because `queue = any($1)` cannot use the index order and would
--- sort every queued row on each claim. SKIP LOCKED lets concurrent workers
+-- $4 ms, highest priority first, then by due time and FIFO across the queues.
+-- Each (priority, queue) is read by its own range scan of jobs_claim (queue,
+-- priority desc, run_at, seq) that ends at now(): `queue = any($1)` cannot use
+-- the index order, and a scan over all priorities would read every future
+-- job that sorts ahead of the due ones (a higher priority, or an idle poll
+-- with 1,000,000 jobs scheduled for later). Priorities are walked from 9 down
+-- and the walk stops once $2 rows are taken, so lower priorities are not read
+-- or locked (docs/performance.md). SKIP LOCKED lets concurrent workers
 -- pass over each other's rows instead of waiting. Raising attempt gives this
 -- claim its fencing token.
 -- Only tasks the worker has ($6) are claimed, so in a rolling deploy an old
@@ -20,20 +25,27 @@
 -- does not keep the subquery's order, so priority, run_at and seq come back
 -- for the caller.
 with next as (
-  select c.id, row_number() over (order by c.priority desc, c.run_at, c.seq) as n
-  from unnest($1::text[]) as q(name)
-  cross join lateral (
-    select id, priority, run_at, seq
-    from {{schema}}.jobs
-    where state = 'queued' and queue = q.name and run_at <= now()
-      and (message->>'task' = any($6::text[]) or jsonb_typeof(message->'task') is distinct from 'string')
-      and (jsonb_typeof(message->'v') is distinct from 'number' or (message->>'v')::numeric <= $9::integer)
-    order by priority desc, run_at, seq
+  select picked.id, row_number() over (order by picked.priority desc, picked.run_at, picked.seq) as n
+  from (
+    select c.id, c.priority, c.run_at, c.seq
+    from generate_series(9, 0, -1) as p(priority)
+    cross join lateral (
+      select j.id, j.priority, j.run_at, j.seq
+      from unnest($1::text[]) as q(name)
+      cross join lateral (
+        select id, priority, run_at, seq
+        from {{schema}}.jobs
+        where state = 'queued' and queue = q.name and priority = p.priority and run_at <= now()
+          and (message->>'task' = any($6::text[]) or jsonb_typeof(message->'task') is distinct from 'string')
+          and (jsonb_typeof(message->'v') is distinct from 'number' or (message->>'v')::numeric <= $9::integer)
+        order by run_at, seq
+        limit $2
+        for update skip locked
+      ) j
+      order by j.run_at, j.seq
+    ) c
     limit $2
-    for update skip locked
-  ) c
-  order by c.priority desc, c.run_at, c.seq
-  limit $2
+  ) picked
 )
 update {{schema}}.jobs j
 set state = 'running',
