@@ -7,7 +7,8 @@
  *      concurrency 10 drains them (jobs/s, wall ms)
  *   W2 2,000 single enqueues, each awaited (jobs/s)
  *   W3 idle worker, 200 jobs sent 20 ms apart: pickup latency p50/p95/p99 (ms)
- *   W4 4 worker processes drain 100,000 jobs (jobs/s)            [tq only]
+ *   W4 1, 2, 4 and 8 worker processes drain 100,000 jobs (jobs/s); with
+ *      --compare also the floor (batch 500, message payload)
  *   W5 5,000 delay() + get() round trips, 50 in flight (jobs/s)  [tq only]
  *   W6 worker RSS after 1,000 and after 100,000 jobs (MB, growth %) [tq only]
  *   W7 a chord of 10,000 no-op members against 10,000 plain jobs on the same
@@ -127,15 +128,22 @@ function w3(system: BenchSystem): Promise<Figures> {
   });
 }
 
-function w4(system: BenchSystem): Promise<Figures> {
-  return withSystem(system, async (workers) => {
-    await system.enqueueBulk(100_000);
-    const starting = Array.from({ length: 4 }, () => system.startWorker(10, () => {}));
-    workers.push(...await Promise.all(starting));
-    const t = performance.now();
-    await drained(system);
-    return { drain_4_workers_jobs_s: 100_000 / ((performance.now() - t) / 1000) };
-  });
+/** Worker processes W4 drains with, one count after the other. */
+const SCALE_OUT = [1, 2, 4, 8];
+
+/** W4: 100,000 jobs drained by 1, 2, 4 and 8 worker processes (concurrency 10 each). */
+async function w4(system: BenchSystem): Promise<Figures> {
+  const figures: Figures = {};
+  for (const processes of SCALE_OUT) {
+    Object.assign(figures, await withSystem(system, async (workers) => {
+      await system.enqueueBulk(100_000);
+      workers.push(...await Promise.all(Array.from({ length: processes }, () => system.startWorker(10, () => {}))));
+      const t = performance.now();
+      await drained(system);
+      return { [`drain_${processes}_workers_jobs_s`]: 100_000 / ((performance.now() - t) / 1000) };
+    }));
+  }
+  return figures;
 }
 
 function w5(): Promise<Figures> {
@@ -207,7 +215,14 @@ for (const system of await comparedSystems()) {
     if (wanted(name)) record(name, system.name, await measure(name, system.name, () => run(system)));
   }
 }
-if (wanted("W4")) record("W4", "tq", await measure("W4", "tq", () => w4(tqSystem({ ignoreResult: false }))));
+if (wanted("W4")) {
+  record("W4", "tq", await measure("W4", "tq", () => w4(tqSystem({ ignoreResult: false }))));
+  if (COMPARE) {
+    const { floorSystem } = await import("./bench/systems/floor.ts");
+    const floor = floorSystem(500, "message");
+    record("W4", floor.name, await measure("W4", floor.name, () => w4(floor)));
+  }
+}
 if (wanted("W5")) record("W5", "tq", await measure("W5", "tq", w5));
 if (wanted("W6")) record("W6", "tq", await measure("W6", "tq", w6));
 if (wanted("W7")) record("W7", "tq", await measure("W7", "tq", () => chordWorkload(1)));
@@ -240,9 +255,11 @@ function printRatios(): void {
       lines.push(`${workload} ${metric.padEnd(22)} tq vs ${system.padEnd(34)} ${ratio.toFixed(2)}x${better === "lower" ? " (their latency / tq's)" : ""}`);
     }
   }
-  const w1 = results.get("W1")?.get("tq")?.drain_jobs_s;
-  const w4 = results.get("W4")?.get("tq")?.drain_4_workers_jobs_s;
-  if (w1 && w4) lines.push(`W4 drain with 4 workers / W1 drain with 1: ${(w4 / w1).toFixed(2)}x`);
+  for (const [system, figures] of results.get("W4") ?? []) {
+    const one = figures.drain_1_workers_jobs_s;
+    const curve = SCALE_OUT.map((n) => `${n}: ${(figures[`drain_${n}_workers_jobs_s`] / one).toFixed(2)}x`).join(", ");
+    lines.push(`W4 ${system} drain by processes, against one: ${curve}`);
+  }
   const w2 = results.get("W2")?.get("tq")?.single_enqueue_jobs_s;
   const w5 = results.get("W5")?.get("tq")?.round_trips_s;
   if (w2 && w5) lines.push(`W5 round trips / W2 single enqueues: ${(w5 / w2).toFixed(2)}x`);
