@@ -125,6 +125,7 @@ export class JobRunner {
     const { job, controller } = entry;
     const ends = (result: Parameters<typeof decide>[3]) => decide(job, message, task, result, host.clock, host.launchContext);
     entry.started = true;
+    entry.handlerStartedAt = performance.now();
     host.events?.started(job, message.task);
     const [softMs, hardMs] = message.timeLimit ?? host.settings.timeLimit(task.name) ?? task.timeLimitMs;
     if (softMs !== null) {
@@ -153,7 +154,7 @@ export class JobRunner {
     host.running.remove(entry);
     if (entry.job.suspect) this.#suspects--;
     if (outcome) {
-      const ms = performance.now() - entry.startedAt;
+      const ms = performance.now() - (entry.handlerStartedAt ?? entry.startedAt);
       this.#averageRunMs = this.#averageRunMs === undefined ? ms : this.#averageRunMs * 0.9 + ms * 0.1;
       host.outcomes.record(entry.job, outcome, ms);
     }

@@ -15,6 +15,13 @@ export class RunningJob {
   revoked = false;
   /** Its handler was called (false while its start mark is on its way). */
   started = false;
+  /**
+   * When its handler was called (performance.now()): run times are measured
+   * from here, not from `startedAt`, which also counts the wait for a start
+   * mark (that wait grows with the load on the database, and counting it made
+   * fast jobs look slow, see JobRunner.startsAll).
+   */
+  handlerStartedAt?: number;
   #settled = false;
   readonly #timers: ReturnType<typeof setTimeout>[] = [];
 

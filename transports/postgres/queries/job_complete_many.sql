@@ -13,6 +13,10 @@
 -- also counted per queue in queue_stats. The ids that counted come back, so
 -- the worker logs success only for results it stored and reports the rest
 -- (fenced: another worker holds the job now) as discarded.
+-- `state <> 'queued'` means running (the only other state): written so, the
+-- planner cannot use the partial lease index (state = 'running'), which would
+-- read every running job of every worker to find this batch's rows; it takes
+-- them by primary key instead (docs/performance.md).
 with input as (
   select (e->>'id')::uuid as id,
          (e->>'attempt')::integer as attempt,
@@ -26,7 +30,7 @@ with input as (
 ), done as (
   delete from {{schema}}.jobs j
   using input i
-  where j.id = i.id and j.attempt = i.attempt and j.state = 'running'
+  where j.id = i.id and j.attempt = i.attempt and j.state <> 'queued'
   returning j.id, j.message->>'task' as task, j.attempt, j.attempt - j.uncharged as attempts, j.worker, j.errors, j.interruptions,
             j.meta, j.message, j.queue, j.created_at, j.started_at, j.args_shown
 ), saved as (

@@ -3,6 +3,10 @@
 -- the message with its raised retry count, a run_at in the future, and the
 -- attempt's error added to the history. Returns the ids that counted (the
 -- rest were fenced: another worker holds them now).
+-- `state <> 'queued'` means running (the only other state): written so, the
+-- planner cannot use the partial lease index (state = 'running'), which would
+-- read every running job of every worker to find this batch's rows; it takes
+-- them by primary key instead (docs/performance.md).
 with input as (
   select (e->>'id')::uuid as id,
          (e->>'attempt')::integer as attempt,
@@ -18,7 +22,7 @@ with input as (
       errors = {{schema}}.error_history_add(j.errors, jsonb_build_object(
         'attempt', j.attempt, 'at', now(), 'type', i.error->>'type', 'message', i.error->>'message'))
   from input i
-  where j.id = i.id and j.attempt = i.attempt and j.state = 'running'
+  where j.id = i.id and j.attempt = i.attempt and j.state <> 'queued'
   returning j.id, j.queue
 ), woken as (
   select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from retried) q
