@@ -222,17 +222,8 @@ export class Worker {
     if (this.#stopping) return;
     const config = this.#app.config;
     const transport = () => this.#transport;
-    const info: WorkerInfo = {
-      id: this.id,
-      app: this.#app.name,
-      host: hostname(),
-      pid,
-      queues: this.queues,
-      concurrency: this.concurrency,
-      tasks: this.#app.registry.names(),
-      version: TQ_VERSION,
-      protocol: PROTOCOL_VERSION,
-    };
+    const info: WorkerInfo = { id: this.id, app: this.#app.name, host: hostname(), pid, queues: this.queues, concurrency: this.concurrency,
+      tasks: this.#app.registry.names(), version: TQ_VERSION, protocol: PROTOCOL_VERSION };
     this.#marks = new StartMarks({ transport, workerId: this.id, leaseMs: config.leaseMs, maxBatch: config.batchSize, logger: this.#logger });
     this.#leases = new LeaseKeeper({
       transport,
