@@ -1,11 +1,13 @@
 /**
  * A rolling deploy from the previous release to this code, with real
  * processes (docs/upgrading.md). The previous release's code is taken from
- * git (tag v0.1.0) into a temporary directory: it creates the schema, its
- * workers run jobs, then this code's worker migrates the schema while they
- * keep going, an old worker restarted mid-deploy still works, and the old
- * ones are stopped with SIGTERM. Every job must run exactly once, counted in
- * the database, and every worker must exit 0.
+ * git (tag v0.1.0) into a temporary directory: it creates the schema and
+ * queues jobs (due now, due after the upgrade, and failing ones), its workers
+ * run them, then this code's worker migrates the schema while they keep
+ * going, an old worker restarted mid-deploy still works, and the old ones are
+ * stopped with SIGTERM. Every job must run exactly once, counted in the
+ * database, the failed ones stay failed and listed, and every worker must
+ * exit 0.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -37,9 +39,12 @@ function checkOutPrevious(): string {
   writeFileSync(
     join(dir, "send_jobs.ts"),
     [
-      'import { app, record } from "./tests/fixtures/tasks.ts";',
+      'import { app, fail, record } from "./tests/fixtures/tasks.ts";',
       "const count = Number(process.env.SEND_COUNT);",
       "await record.delayMany(Array.from({ length: count }, (_, i) => [`${process.env.SEND_LABEL}-${i}`, Number(process.env.SEND_MS)]));",
+      // Due later (after the upgrade), and failing at once (before it).
+      "await record.delayMany(Array.from({ length: 50 }, (_, i) => [`later-${i}`, 0]), { countdown: \"5s\" });",
+      "await fail.delayMany(Array.from({ length: 10 }, (_, i) => [`failed-${i}`]));",
       "await app.close();",
       "",
     ].join("\n"),
@@ -59,7 +64,7 @@ async function startPreviousWorker(dir: string, schema: string): Promise<CliProc
   return worker;
 }
 
-test("rolling upgrade from the previous release: old workers keep working while this tq migrates, every job runs once, no worker crashes", needsServer("runs two releases' workers side by side"), async () => {
+test("rolling upgrade from the previous release: old workers keep working while this tq migrates, every job (due, later, failed) ends once, no worker crashes", needsServer("runs two releases' workers side by side"), async () => {
   const previous = checkOutPrevious();
   const schema = uniqueSchema("rolling");
   const sql = dbClient();
@@ -115,22 +120,33 @@ test("rolling upgrade from the previous release: old workers keep working while 
     for (const old of [oldA, oldB, oldC]) old.kill("SIGTERM");
     for (const old of [oldA, oldB, oldC]) assert.equal(await old.exited, 0, old.output());
 
-    await eventually(async () => (await runs()) >= 600, 120_000, "every job to run");
+    await eventually(async () => (await runs()) >= 650, 120_000, "every job to run");
     await eventually(async () => {
       const [{ n }] = await sql.unsafe(`select count(*)::int as n from "${schema}".results where state = 'SUCCESS'`);
-      return n === 600;
-    }, 30_000, "600 successes");
+      return n === 650;
+    }, 30_000, "650 successes");
     current.kill("SIGTERM");
     assert.equal(await current.exited, 0, current.output());
 
     const [counts] = await sql.unsafe(`
       select count(*)::int as runs, count(distinct job_id)::int as jobs,
              (select count(*)::int from "${schema}".jobs) as left_in_queue,
-             (select count(*)::int from "${schema}".results where state <> 'SUCCESS') as not_success
+             (select count(*)::int from "${schema}".results where state = 'FAILURE') as failed,
+             (select count(*)::int from "${schema}".runs where label like 'later-%') as later
       from "${schema}".runs`);
-    assert.deepEqual({ ...counts }, { runs: 600, jobs: 600, left_in_queue: 0, not_success: 0 }, "every job ran exactly once and succeeded");
+    assert.deepEqual(
+      { ...counts },
+      { runs: 650, jobs: 650, left_in_queue: 0, failed: 10, later: 50 },
+      "every job ran exactly once (those due after the upgrade too); the failed ones stayed failed",
+    );
+    // The old release's failures read by this tq, with their errors.
+    const failed = await execToEnd([...scriptCommand(join(ROOT, "cli", "main.ts")), "inspect", "failed", "--json"], { TQ_SCHEMA: schema });
+    assert.equal(failed.code, 0, failed.stderr);
+    const failures: { task: string; errorType: string }[] = JSON.parse(failed.stdout);
+    assert.deepEqual(failures.map((f) => `${f.task}:${f.errorType}`), Array(10).fill("fail:RangeError"));
     for (const worker of workers) {
-      assert.doesNotMatch(worker.output(), /\b(TypeError|ReferenceError|PostgresError|Unhandled|uncaught)\b|\bERROR\b|\blevel":"error/i, worker.output());
+      // A log line at level ERROR, or an error tq did not expect; the fail task's own RangeErrors are expected.
+      assert.doesNotMatch(worker.output(), /^\S+ ERROR |\b(TypeError|ReferenceError|PostgresError|Unhandled|uncaught)\b/m, worker.output());
     }
   } finally {
     for (const worker of workers) if (worker.running()) worker.kill("SIGKILL");

@@ -10,6 +10,10 @@
 -- shows ($10: pool, prefetch, running and counts, events; $12-$14: its tq
 -- version, message protocol and newest migration known, which a breaking
 -- migration checks, see migrate.ts). Only the database clock decides lease times.
+-- `state <> 'queued'` means running (the only other state): written so, the
+-- planner cannot use the partial lease index (state = 'running'), which would
+-- read every running job of every worker to find this batch's rows; it takes
+-- them by primary key instead (docs/performance.md).
 with registered as (
   insert into {{schema}}.workers as w (id, app, host, pid, queues, concurrency, tasks,
                                        pool, prefetch, running, succeeded, failed, retried, events,
@@ -27,7 +31,7 @@ with registered as (
   update {{schema}}.jobs j
   set lease_until = now() + make_interval(secs => $8::float8 / 1000)
   from unnest($9::uuid[], $11::integer[]) as h(id, attempt)
-  where j.id = h.id and j.attempt = h.attempt and j.worker = $1 and j.state = 'running'
+  where j.id = h.id and j.attempt = h.attempt and j.worker = $1 and j.state <> 'queued'
   returning j.id, j.attempt, j.revoke
 )
 select (select count(*) from registered)::integer as registered,
