@@ -26,23 +26,16 @@
  * Usage: bun scripts/bench.ts [--runs N] [--compare] [--only W1,W2]
  * Uses TQ_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
-import { readFileSync } from "node:fs";
 import { runtimeVersion } from "../core/runtime.ts";
-import type { BenchSystem, BenchWorker } from "./bench/system.ts";
+import { type BenchSystem, type BenchWorker, flag, rssMb, sleep } from "./bench/system.ts";
 import { chordWorkload } from "./bench/chord.ts";
 import { tqSystem } from "./bench/systems/tq.ts";
 
 type Figures = Record<string, number>;
 
-function flag(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index > 0 ? process.argv[index + 1] : undefined;
-}
-
 const RUNS = Number(flag("--runs") ?? 3);
 const COMPARE = process.argv.includes("--compare");
 const ONLY = flag("--only")?.split(",");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -70,11 +63,6 @@ async function settledRssMb(pid: number): Promise<number> {
   return rssMb(pid);
 }
 
-/** Resident set size of a process, in MB (Linux). */
-function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) / 1024 : NaN;
-}
 
 /** Runs `fn` on a freshly set up system and always tears it down and stops its workers. */
 async function withSystem(system: BenchSystem, fn: (workers: BenchWorker[]) => Promise<Figures>): Promise<Figures> {

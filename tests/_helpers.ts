@@ -221,7 +221,6 @@ export async function execToEnd(command: string[], env: Record<string, string> =
   return { code, stdout, stderr };
 }
 
-
 /** Starts `tq worker` on the fixture tasks for `schema` and waits until it consumes. */
 export async function startWorker(schema: string, args: string[] = [], env: Record<string, string> = {}): Promise<CliProcess> {
   const worker = runCli(["worker", "-A", FIXTURE_TASKS, "--log-level", "info", ...args], { TQ_SCHEMA: schema, ...env });

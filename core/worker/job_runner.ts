@@ -124,7 +124,6 @@ export class JobRunner {
     const { host } = this;
     const { job, controller } = entry;
     const ends = (result: Parameters<typeof decide>[3]) => decide(job, message, task, result, host.clock, host.launchContext);
-    entry.started = true;
     entry.handlerStartedAt = performance.now();
     host.events?.started(job, message.task);
     const [softMs, hardMs] = message.timeLimit ?? host.settings.timeLimit(task.name) ?? task.timeLimitMs;

@@ -13,13 +13,12 @@ export class RunningJob {
   readonly controller = new LazyAbort();
   /** Revoked without terminate: let it finish, but never retry it. */
   revoked = false;
-  /** Its handler was called (false while its start mark is on its way). */
-  started = false;
   /**
-   * When its handler was called (performance.now()): run times are measured
-   * from here, not from `startedAt`, which also counts the wait for a start
-   * mark (that wait grows with the load on the database, and counting it made
-   * fast jobs look slow, see JobRunner.startsAll).
+   * When its handler was called (performance.now()); unset while its start
+   * mark is on its way. Run times are measured from here, not from
+   * `startedAt`, which also counts the wait for a start mark (that wait grows
+   * with the load on the database, and counting it made fast jobs look slow,
+   * see JobRunner.startsAll).
    */
   handlerStartedAt?: number;
   #settled = false;
@@ -31,6 +30,11 @@ export class RunningJob {
     /** Frees the slot; `outcome` is written unless the job was dropped. */
     private readonly onSettle: (entry: RunningJob, outcome: Outcome | null) => void,
   ) {}
+
+  /** Its handler was called. */
+  get started(): boolean {
+    return this.handlerStartedAt !== undefined;
+  }
 
   get settled(): boolean {
     return this.#settled;

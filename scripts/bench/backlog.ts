@@ -15,16 +15,10 @@ import { fileURLToPath } from "node:url";
 import { App } from "../../mod.ts";
 import { scriptCommand } from "../../core/runtime.ts";
 import { renderSql } from "../../transports/postgres/_render.ts";
-import { DATABASE_URL, spawnWorker } from "./system.ts";
+import { DATABASE_URL, flag, sleep, spawnWorker } from "./system.ts";
 
 const WORKER = fileURLToPath(new URL("./systems/tq_worker.ts", import.meta.url));
 const CHUNK = 20_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function flag(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  return index > 0 ? Number(process.argv[index + 1]) : fallback;
-}
 
 async function fresh(): Promise<App> {
   const schema = `bench_backlog_${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
@@ -140,6 +134,7 @@ function prefixed(prefix: string, values: Record<string, number>): Record<string
 }
 
 if (import.meta.main) {
-  const figures = await backlogWorkload({ future: flag("--future", 1_000_000), due: flag("--due", 1_000_000), plans: process.argv.includes("--plans") });
+  const future = Number(flag("--future") ?? 1_000_000);
+  const figures = await backlogWorkload({ future, due: Number(flag("--due") ?? 1_000_000), plans: process.argv.includes("--plans") });
   console.log(JSON.stringify({ workload: "W8", ...figures }));
 }

@@ -12,29 +12,17 @@
  * table stays empty and only the hot table's size is at stake.
  */
 import postgres from "postgres";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { App } from "../../mod.ts";
 import { scriptCommand } from "../../core/runtime.ts";
-import { DATABASE_URL, spawnWorker } from "./system.ts";
+import { DATABASE_URL, flag, rssMb, sleep, spawnWorker } from "./system.ts";
 
 const WORKER = fileURLToPath(new URL("./systems/tq_worker.ts", import.meta.url));
 const WINDOW_MS = 10_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function flag(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return index > 0 ? process.argv[index + 1] : fallback;
-}
-
-function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Math.round(Number(match[1]) / 1024) : NaN;
-}
-
-const total = Number(flag("--total", "5000000"));
-const rate = Number(flag("--rate", "8000"));
-const task = flag("--task", "noop");
+const total = Number(flag("--total") ?? 5_000_000);
+const rate = Number(flag("--rate") ?? 8_000);
+const task = flag("--task") ?? "noop";
 const schema = `bench_steady_${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
 const app = new App({ name: "bench", databaseUrl: DATABASE_URL, schema, logLevel: "error" });
 await app.migrate();
@@ -76,7 +64,7 @@ while (last < total) {
   console.log(JSON.stringify({
     t_s: Math.round((performance.now() - began) / 1000), sent, done: now, jobs_s: Math.round(finished / (WINDOW_MS / 1000)),
     jobs_mb: Math.round(s.jobs_mb), results_mb: Math.round(s.results_mb), jobs_dead: s.jobs_dead,
-    worker_rss_mb: rssMb(worker.pid), producer_rss_mb: rssMb(process.pid),
+    worker_rss_mb: Math.round(rssMb(worker.pid)), producer_rss_mb: Math.round(rssMb(process.pid)),
   }));
 }
 await producing;

@@ -4,8 +4,24 @@
  * interface, each with its worker in a process of its own.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 export const DATABASE_URL = process.env.TQ_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** Resolves after `ms`. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The value given after `--name` on the command line, if any. */
+export function flag(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? process.argv[index + 1] : undefined;
+}
+
+/** Resident set size of a process, in MB (Linux). */
+export function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
 
 /** A worker process of a system under test. */
 export interface BenchWorker {

@@ -22,6 +22,8 @@ function fill(sql: string, values: Record<string, string>): string {
 export interface RenderedSql {
   queries: Record<QueryName, string>;
   migrations: { version: number; name: string; breaking: boolean; sql: string }[];
+  /** The newest migration this code knows. */
+  latestMigration: number;
   jobsChannel: string;
   resultsChannel: string;
   controlChannel: string;
@@ -36,6 +38,7 @@ export function renderSql(schema: string): RenderedSql {
   return {
     queries: rendered,
     migrations: migrations.map((m) => ({ ...m, sql: fill(m.sql, values) })),
+    latestMigration: Math.max(0, ...migrations.map((m) => m.version)),
     jobsChannel: values.jobs_channel,
     resultsChannel: values.results_channel,
     controlChannel: values.control_channel,

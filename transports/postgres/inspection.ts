@@ -18,7 +18,7 @@ import type {
   WorkerRecord,
 } from "../../core/transport.ts";
 import type { PgConnection } from "./connection.ts";
-import { type AppliedMigration, incompatibility, newestKnown } from "./migrate.ts";
+import { type AppliedMigration, incompatibility } from "./migrate.ts";
 import { jobDetailFromRow, jobSummaryFromRow, queueSummaryFromRow, workerFromRow } from "./rows.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -140,7 +140,7 @@ export class PgInspection {
    * asking creates nothing.
    */
   async migrationStatus(): Promise<{ applied: number; latest: number; incompatible: string | null }> {
-    const latest = newestKnown(this.db.rendered);
+    const latest = this.db.rendered.latestMigration;
     const read = (query: string): Promise<Row[]> => this.db.guard(() => this.db.bounded(this.db.sql.unsafe(query, [], { prepare: true })));
     const [{ installed }] = await read(this.db.rendered.queries.migrationInstalled);
     if (!installed) return { applied: 0, latest, incompatible: null };

@@ -22,7 +22,6 @@ import type {
 import type { RedactionRule } from "../../core/redact.ts";
 import { PROTOCOL_VERSION } from "../../core/message.ts";
 import type { PgConnection } from "./connection.ts";
-import { newestKnown } from "./migrate.ts";
 
 // deno-lint-ignore no-explicit-any
 type Row = Record<string, any>;
@@ -242,7 +241,7 @@ export class PgJobs {
       sorted.map((job) => job.attempt),
       worker.version,
       worker.protocol,
-      newestKnown(this.db.rendered),
+      this.db.rendered.latestMigration,
     ]);
     return {
       lost: row.lost ?? [],

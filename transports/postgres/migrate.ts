@@ -42,7 +42,7 @@ export async function runMigrations(sql: Sql, rendered: RenderedSql, context: Mi
     await tx.unsafe(rendered.queries.migrationLock, [context.schema]);
     await tx.unsafe(rendered.queries.migrationBootstrap);
     const applied: AppliedMigration[] = await tx.unsafe(rendered.queries.migrationVersions);
-    const problem = incompatibility(applied, newestKnown(rendered), context.schema);
+    const problem = incompatibility(applied, rendered.latestMigration, context.schema);
     if (problem) throw new SchemaIncompatible(problem);
     const done = new Set(applied.map((m) => m.version));
     let count = 0;
@@ -60,11 +60,6 @@ export async function runMigrations(sql: Sql, rendered: RenderedSql, context: Mi
     }
     return count;
   });
-}
-
-/** The newest migration this code knows. */
-export function newestKnown(rendered: Pick<RenderedSql, "migrations">): number {
-  return Math.max(0, ...rendered.migrations.map((m) => m.version));
 }
 
 /**

@@ -13,10 +13,8 @@
 -- also counted per queue in queue_stats. The ids that counted come back, so
 -- the worker logs success only for results it stored and reports the rest
 -- (fenced: another worker holds the job now) as discarded.
--- `state <> 'queued'` means running (the only other state): written so, the
--- planner cannot use the partial lease index (state = 'running'), which would
--- read every running job of every worker to find this batch's rows; it takes
--- them by primary key instead (docs/performance.md).
+-- `state <> 'queued'` is "running", written so the rows are taken by primary
+-- key, not through the lease index (docs/performance.md, step 12).
 with input as (
   select (e->>'id')::uuid as id,
          (e->>'attempt')::integer as attempt,

@@ -6,10 +6,8 @@
 -- Only rows this worker still holds under the same token are touched, so a
 -- job that finished or was taken over meanwhile is left alone. Rows are
 -- locked in id order (see job_start_many.sql). Returns how many went back.
--- `state <> 'queued'` means running (the only other state): written so, the
--- planner cannot use the partial lease index (state = 'running'), which would
--- read every running job of every worker to find this batch's rows; it takes
--- them by primary key instead (docs/performance.md).
+-- `state <> 'queued'` is "running", written so the rows are taken by primary
+-- key, not through the lease index (docs/performance.md, step 12).
 with input as (
   select (e->>'id')::uuid as id, (e->>'attempt')::integer as attempt, e->>'reason' as reason
   from jsonb_array_elements($1::text::jsonb) as t(e)

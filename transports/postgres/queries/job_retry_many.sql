@@ -3,10 +3,8 @@
 -- the message with its raised retry count, a run_at in the future, and the
 -- attempt's error added to the history. Returns the ids that counted (the
 -- rest were fenced: another worker holds them now).
--- `state <> 'queued'` means running (the only other state): written so, the
--- planner cannot use the partial lease index (state = 'running'), which would
--- read every running job of every worker to find this batch's rows; it takes
--- them by primary key instead (docs/performance.md).
+-- `state <> 'queued'` is "running", written so the rows are taken by primary
+-- key, not through the lease index (docs/performance.md, step 12).
 with input as (
   select (e->>'id')::uuid as id,
          (e->>'attempt')::integer as attempt,

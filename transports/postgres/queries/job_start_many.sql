@@ -5,10 +5,8 @@
 -- paused, or it was revoked and swept) and must not run. Rows are locked in
 -- id order, as every statement that changes several running jobs does, so
 -- two such statements never deadlock.
--- `state <> 'queued'` means running (the only other state): written so, the
--- planner cannot use the partial lease index (state = 'running'), which would
--- read every running job of every worker to find this batch's rows; it takes
--- them by primary key instead (docs/performance.md).
+-- `state <> 'queued'` is "running", written so the rows are taken by primary
+-- key, not through the lease index (docs/performance.md, step 12).
 with input as (
   select (e->>'id')::uuid as id, (e->>'attempt')::integer as attempt
   from jsonb_array_elements($1::text::jsonb) as t(e)

@@ -3,10 +3,8 @@
 -- too, its batch-mates go back uncharged (a claim of fast jobs marks them all
 -- started, see job_claim.sql). Input $1: [{id, attempt}] of worker $2. Rows
 -- are locked in id order (see job_start_many.sql).
--- `state <> 'queued'` means running (the only other state): written so, the
--- planner cannot use the partial lease index (state = 'running'), which would
--- read every running job of every worker to find this batch's rows; it takes
--- them by primary key instead (docs/performance.md).
+-- `state <> 'queued'` is "running", written so the rows are taken by primary
+-- key, not through the lease index (docs/performance.md, step 12).
 with input as (
   select (e->>'id')::uuid as id, (e->>'attempt')::integer as attempt
   from jsonb_array_elements($1::text::jsonb) as t(e)

@@ -10,10 +10,8 @@
 -- shows ($10: pool, prefetch, running and counts, events; $12-$14: its tq
 -- version, message protocol and newest migration known, which a breaking
 -- migration checks, see migrate.ts). Only the database clock decides lease times.
--- `state <> 'queued'` means running (the only other state): written so, the
--- planner cannot use the partial lease index (state = 'running'), which would
--- read every running job of every worker to find this batch's rows; it takes
--- them by primary key instead (docs/performance.md).
+-- `state <> 'queued'` is "running", written so the rows are taken by primary
+-- key, not through the lease index (docs/performance.md, step 12).
 with registered as (
   insert into {{schema}}.workers as w (id, app, host, pid, queues, concurrency, tasks,
                                        pool, prefetch, running, succeeded, failed, retried, events,
