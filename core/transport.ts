@@ -129,6 +129,13 @@ export interface InsertOptions {
 }
 
 /** How long finished results are kept: successes and revokes, and failures (which keep their message). */
+/** A table tq vacuumed itself, with the dead rows it had and how long the VACUUM took. */
+export interface VacuumedTable {
+  table: string;
+  deadRows: number;
+  ms: number;
+}
+
 export interface ResultTtls {
   resultTtlMs: number;
   failedTtlMs: number;
@@ -270,6 +277,8 @@ export interface Transport {
   subscribeEvents(onWake: () => void): Promise<Unsubscribe>;
   /** Deletes old events, expired commands, old queue counts and long-dead workers. */
   inspectClean(): Promise<void>;
+  /** Vacuums tq's tables whose dead rows autovacuum is not removing (off, or behind); returns those vacuumed. */
+  vacuumBehind(): Promise<VacuumedTable[]>;
   /** Per-queue counts; consumers are workers whose heartbeat is younger than `staleMs`. */
   inspectQueues(staleMs: number): Promise<QueueSummary[]>;
   /** Running ("active") or later-scheduled ("scheduled") jobs. */

@@ -1,7 +1,8 @@
 /**
  * A worker's maintenance loop: rescues jobs whose lease expired (their
  * worker died or hung), deletes expired results and what inspection no
- * longer needs. Every worker runs it, with jitter so they do not sweep in
+ * longer needs, and vacuums tq's tables when autovacuum does not (off, or
+ * behind). Every worker runs it, with jitter so they do not sweep in
  * step; the statements skip rows another sweep holds.
  */
 import type { Logger } from "../logger.ts";
@@ -43,7 +44,13 @@ export class Maintenance {
       if (requeued || failed || revoked) this.logger.log("warn", "Rescued jobs whose worker stopped renewing their lease", { requeued, failed, revoked });
       await transport.resultCleanExpired();
       await transport.inspectClean();
+      if (this.#stopped) return;
+      for (const vacuumed of await transport.vacuumBehind()) {
+        this.logger.log("info", "Vacuumed a table autovacuum left with many dead rows", { ...vacuumed });
+      }
     } catch (error) {
+      // A sweep cut short by the worker's stop (its connections closing) is no failure.
+      if (this.#stopped) return;
       this.logger.log("warn", "Maintenance failed; will retry", { error: String((error as Error)?.message ?? error) });
     }
   }

@@ -151,6 +151,20 @@ export class PgConnection {
         // into a constant at planning time: measured 1.0 s against 0.6 s for
         // 20,000 messages.
         plan_cache_mode: "force_generic_plan",
+        // A generic plan is kept for the life of the connection and made for
+        // the table's size when it was made: planned after an ANALYZE of a
+        // nearly empty jobs table, a claim read the whole table on every
+        // run once a backlog came (15 s a claim with 1,000,000 queued).
+        // tq's statements find their rows by index (batches by
+        // `id = any(...)`), so a plan that reads a whole table is ruled out
+        // unless nothing else can run the statement (docs/performance.md,
+        // step 13).
+        enable_seqscan: "off",
+        // A plan whose only path is a sequential scan then costs more than
+        // 10^10, far past jit_above_cost: compiling it took about a second
+        // of CPU per run of a sweep over empty tables. tq's statements touch
+        // few rows each; compiling them never pays.
+        jit: "off",
         ...settings,
       },
     };

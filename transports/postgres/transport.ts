@@ -15,6 +15,7 @@ import type { Transport } from "../../core/transport.ts";
 import { PgConnection, type PostgresTransportOptions } from "./connection.ts";
 import { PgCanvas } from "./canvas.ts";
 import { PgInspection } from "./inspection.ts";
+import { PgVacuum } from "./vacuum.ts";
 import { PgJobs } from "./jobs.ts";
 import { PgResults } from "./results.ts";
 import { PgSchedules } from "./schedules.ts";
@@ -32,6 +33,7 @@ export class PostgresTransport implements Transport {
   readonly #jobs: PgJobs;
   readonly #results: PgResults;
   readonly #inspection: PgInspection;
+  readonly #vacuum: PgVacuum;
   readonly #schedules: PgSchedules;
   readonly #canvas: PgCanvas;
 
@@ -40,6 +42,7 @@ export class PostgresTransport implements Transport {
     this.#jobs = new PgJobs(this.#db);
     this.#results = new PgResults(this.#db);
     this.#inspection = new PgInspection(this.#db);
+    this.#vacuum = new PgVacuum(this.#db);
     this.#schedules = new PgSchedules(this.#db);
     this.#canvas = new PgCanvas(this.#db);
     // A completion that made chords ready fires them after its commit.
@@ -112,6 +115,7 @@ export class PostgresTransport implements Transport {
   eventCursor() { return this.#inspection.eventCursor(); }
   subscribeEvents(...a: Args<"subscribeEvents">) { return this.#inspection.subscribeEvents(...a); }
   inspectClean() { return this.#inspection.inspectClean(); }
+  vacuumBehind() { return this.#vacuum.vacuumBehind(); }
   inspectQueues(...a: Args<"inspectQueues">) { return this.#inspection.inspectQueues(...a); }
   inspectJobs(...a: Args<"inspectJobs">) { return this.#inspection.inspectJobs(...a); }
   inspectFailed(...a: Args<"inspectFailed">) { return this.#inspection.inspectFailed(...a); }

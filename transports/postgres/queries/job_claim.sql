@@ -23,7 +23,8 @@
 -- its worker; see job_unstart_many.sql). Tasks named in $5 acknowledge early
 -- (at-most-once). `expired` is judged here by the database clock. RETURNING
 -- does not keep the subquery's order, so priority, run_at and seq come back
--- for the caller.
+-- for the caller. `id = any(...)` makes the update take its rows by primary
+-- key even in a plan made when the table was nearly empty (step 13).
 with next as (
   select picked.id, row_number() over (order by picked.priority desc, picked.run_at, picked.seq) as n
   from (
@@ -56,7 +57,7 @@ set state = 'running',
     acks_late = not (j.message->>'task' = any($5::text[])),
     max_attempts = coalesce(j.max_attempts, ($7::text::jsonb->>(j.message->>'task'))::integer, 1)
 from next
-where j.id = next.id
+where j.id = next.id and j.id = any(array(select id from next))
 returning j.id::text as id, j.attempt, j.uncharged, j.max_attempts, j.started_at is not null as started,
           coalesce(j.errors->-1->>'type' = 'WorkerLost', false) as suspect,
           j.priority, j.run_at, j.seq::float8 as seq, j.message,

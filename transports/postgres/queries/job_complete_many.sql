@@ -14,7 +14,8 @@
 -- the worker logs success only for results it stored and reports the rest
 -- (fenced: another worker holds the job now) as discarded.
 -- `state <> 'queued'` is "running", written so the rows are taken by primary
--- key, not through the lease index (docs/performance.md, step 12).
+-- key, not through the lease index (docs/performance.md, step 12). `id = any(...)`
+-- keeps it so in a plan made when the table was nearly empty (step 13).
 with input as (
   select (e->>'id')::uuid as id,
          (e->>'attempt')::integer as attempt,
@@ -28,7 +29,7 @@ with input as (
 ), done as (
   delete from {{schema}}.jobs j
   using input i
-  where j.id = i.id and j.attempt = i.attempt and j.state <> 'queued'
+  where j.id = i.id and j.attempt = i.attempt and j.state <> 'queued' and j.id = any(array(select id from input))
   returning j.id, j.message->>'task' as task, j.attempt, j.attempt - j.uncharged as attempts, j.worker, j.errors, j.interruptions,
             j.meta, j.message, j.queue, j.created_at, j.started_at, j.args_shown
 ), saved as (

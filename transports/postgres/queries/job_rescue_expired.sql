@@ -20,13 +20,13 @@ with expired as (
         'attempt', j.attempt, 'at', now(), 'type', 'WorkerLost',
         'message', 'The worker running this task (' || coalesce(j.worker, 'unknown') || ') stopped renewing its lease.')) end
   from expired e
-  where j.id = e.id and j.revoke is null
+  where j.id = e.id and j.id = any(array(select id from expired)) and j.revoke is null
     and (j.started_at is null or (j.acks_late and j.attempt - j.uncharged < j.max_attempts))
   returning j.queue
 ), ended as (
   delete from {{schema}}.jobs j
   using expired e
-  where j.id = e.id
+  where j.id = e.id and j.id = any(array(select id from expired))
     and not (j.revoke is null and (j.started_at is null or (j.acks_late and j.attempt - j.uncharged < j.max_attempts)))
   returning j.id, j.message->>'task' as task, j.attempt - j.uncharged as attempts, j.worker, j.acks_late, j.revoke,
             j.errors, j.interruptions, j.message, j.queue, j.meta, j.args_shown

@@ -4,7 +4,8 @@
 -- attempt's error added to the history. Returns the ids that counted (the
 -- rest were fenced: another worker holds them now).
 -- `state <> 'queued'` is "running", written so the rows are taken by primary
--- key, not through the lease index (docs/performance.md, step 12).
+-- key, not through the lease index (docs/performance.md, step 12). `id = any(...)`
+-- keeps it so in a plan made when the table was nearly empty (step 13).
 with input as (
   select (e->>'id')::uuid as id,
          (e->>'attempt')::integer as attempt,
@@ -20,7 +21,7 @@ with input as (
       errors = {{schema}}.error_history_add(j.errors, jsonb_build_object(
         'attempt', j.attempt, 'at', now(), 'type', i.error->>'type', 'message', i.error->>'message'))
   from input i
-  where j.id = i.id and j.attempt = i.attempt and j.state <> 'queued'
+  where j.id = i.id and j.attempt = i.attempt and j.state <> 'queued' and j.id = any(array(select id from input))
   returning j.id, j.queue
 ), woken as (
   select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from retried) q
