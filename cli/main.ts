@@ -85,17 +85,20 @@ function buildCli() {
   cli
     .command(
       "control <action> [...args]",
-      "Steer workers: revoke ID... | rate-limit TASK RATE | time-limit TASK SOFT HARD | ping | shutdown | add-consumer QUEUE | cancel-consumer QUEUE",
+      "Steer workers: revoke ID... | rate-limit TASK RATE | time-limit TASK SOFT HARD | pause QUEUE | resume QUEUE | paused | ping | shutdown | add-consumer QUEUE | cancel-consumer QUEUE",
     )
     .option("-A, --app <path>", "Module of the app (for its schema and database)")
     .option("--terminate", "revoke: also stop the task if it is running")
     .option("--cluster", "rate-limit: change the cluster-wide limit instead of the per-worker one")
     .option("--worker <id>", "ping, shutdown, add-consumer, cancel-consumer: only this worker")
+    .option("--task <name>", "pause, resume: a task instead of a queue")
     .option("--timeout <duration>", "How long to wait for workers' replies (default 2s)")
     .option("--json", "Print the outcome as JSON")
     .example("tq control revoke 1b4e28ba-2fa1-11d2-883f-0016d3cca427 --terminate")
     .example('tq control rate-limit send_email "10/s"')
     .example("tq control shutdown --worker host:1234:ab12cd34")
+    .example("tq control pause emails")
+    .example("tq control resume --task charge_card")
     .action((action, rest, flags) => controlCommand(action, rest, lastValues(flags)));
   cli
     .command("purge <queue>", "Delete the waiting jobs of a queue (asks first)")

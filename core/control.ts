@@ -1,5 +1,6 @@
 /**
- * Steering a running system: revoking tasks and changing rate limits. The
+ * Steering a running system: revoking tasks, changing rate limits, pausing
+ * queues and tasks. The
  * database holds the truth (a revoked job is deleted or marked, a setting is
  * stored), and workers are told by notification, with their heartbeat as the
  * fallback, so a worker that was between connections still learns of it.
@@ -9,7 +10,7 @@ import { ConfigError } from "./errors.ts";
 import type { BroadcastOptions, BroadcastResult } from "./inspect.ts";
 import { parseRate, type Rate } from "./rate.ts";
 import { timeLimitMs } from "./task.ts";
-import type { RevokeOutcome, Transport } from "./transport.ts";
+import type { PauseRecord, PauseTarget, RevokeOutcome, Transport } from "./transport.ts";
 
 type Broadcast = (command: string, args: Record<string, unknown>, options: BroadcastOptions) => Promise<BroadcastResult>;
 
@@ -113,8 +114,39 @@ export class Control {
     return (await this.#transport()).jobPurge(queue);
   }
 
+  /**
+   * Pauses a queue (`{ queue }`) or a task (`{ task }`) cluster-wide: no
+   * worker starts its jobs until `resume()`, running ones finish, and jobs a
+   * worker had claimed but not started go back to the queue uncharged. Kept
+   * in the database, so it holds across worker restarts and deploys.
+   * Returns whether it was paused already.
+   */
+  async pause(target: PauseTarget): Promise<boolean> {
+    return (await this.#transport()).pauseSet(checkedTarget(target, "pause"), true);
+  }
+
+  /** Undoes `pause()`: workers start its jobs again at once. Returns whether it was paused. */
+  async resume(target: PauseTarget): Promise<boolean> {
+    return (await this.#transport()).pauseSet(checkedTarget(target, "resume"), false);
+  }
+
+  /** The queues and tasks paused now. */
+  async paused(): Promise<PauseRecord[]> {
+    return (await this.#transport()).pauseList();
+  }
+
   /** Waiting jobs of `queue`, e.g. to confirm a purge. */
   async queued(queue: string): Promise<number> {
     return (await this.#transport()).jobCountQueued(queue);
   }
+}
+
+/** A pause target with exactly one non-empty name, or a ConfigError that says what to pass. */
+function checkedTarget(target: PauseTarget, verb: string): PauseTarget {
+  const { queue, task } = (target ?? {}) as { queue?: unknown; task?: unknown };
+  const named = [queue, task].filter((name) => name !== undefined);
+  if (named.length !== 1 || typeof named[0] !== "string" || named[0] === "") {
+    throw new ConfigError(`app.control.${verb}() takes { queue: "name" } or { task: "name" }: one non-empty name, got ${JSON.stringify(target)}.`);
+  }
+  return queue !== undefined ? { queue: queue as string } : { task: task as string };
 }

@@ -15,7 +15,7 @@ type AllKeys<T> = Record<keyof Required<T>, true>;
 
 const TASK_OPTIONS: AllKeys<TaskOptions> = {
   name: true, queue: true, priority: true, maxRetries: true, retryDelay: true, retryBackoff: true, retryBackoffMax: true,
-  retryJitter: true, autoRetryFor: true, timeLimit: true, rateLimit: true, clusterRateLimit: true, unique: true,
+  retryJitter: true, autoRetryFor: true, timeLimit: true, rateLimit: true, clusterRateLimit: true, concurrencyLimit: true, unique: true,
   acksLate: true, ignoreResult: true, argsSchema: true, redact: true, onFailure: true,
 };
 

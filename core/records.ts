@@ -52,6 +52,8 @@ export interface WorkerInfo {
   version: string | null;
   /** The newest message protocol the worker understands; it leaves newer messages to others (null: before 0.2.0, protocol 1). */
   protocol: number | null;
+  /** The cluster-wide concurrency limits its code declares (null: none recorded, a tq before 0.3.0). */
+  limits?: { task: Record<string, number>; queue: Record<string, number> } | null;
 }
 
 /** What a worker reports with each heartbeat, for inspection. */
@@ -189,6 +191,12 @@ export interface QueueSummary {
   oldestMs: number | null;
   /** Live workers consuming it. */
   consumers: number;
+  /** Paused cluster-wide (`tq control pause`): no worker starts its jobs. */
+  paused: boolean;
+  /** Its cluster-wide concurrency limit, as live workers declare it; null when none. */
+  concurrencyLimit: number | null;
+  /** Places of that limit taken now (jobs claimed or running); null without a limit. */
+  limitUsed: number | null;
 }
 
 /** A job in the hot table, for lists. */

@@ -51,6 +51,12 @@ export interface TaskOptions {
   /** Most starts across all workers together, enforced through the database. */
   clusterRateLimit?: Rate;
   /**
+   * Most jobs of this task running at once across all workers together,
+   * enforced in the claim (docs/flow_control.md). Jobs over it stay queued
+   * without holding back other tasks; a place is freed however its job ends.
+   */
+  concurrencyLimit?: number;
+  /**
    * Unique jobs: while a job with the same key is queued or running (and at
    * least `window` after it was sent), sending again returns that job's
    * handle. `true` derives the key from the task name and arguments.
@@ -185,6 +191,10 @@ export function validateTaskOptions(options: TaskOptions): void {
   if (timeLimit !== undefined) timeLimitMs(timeLimit, `Task "${name}": option "timeLimit"`);
   if (options.rateLimit !== undefined) parseRate(options.rateLimit, `rateLimit" of task "${name}`);
   if (options.clusterRateLimit !== undefined) parseRate(options.clusterRateLimit, `clusterRateLimit" of task "${name}`);
+  const { concurrencyLimit } = options;
+  if (concurrencyLimit !== undefined && !(Number.isInteger(concurrencyLimit) && concurrencyLimit >= 1)) {
+    throw new ConfigError(`Task "${name}": option "concurrencyLimit" must be a whole number of at least 1, got ${JSON.stringify(concurrencyLimit)}.`);
+  }
   checkRedaction(name, options.redact);
 }
 

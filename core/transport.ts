@@ -144,7 +144,7 @@ export interface ResultTtls {
 /** A command broadcast to live workers. */
 export type ControlMessage =
   | { type: "revoke"; ids: string[]; terminate: boolean }
-  | { type: "settings"; task: string }
+  | { type: "settings"; task?: string; queue?: string }
   | { type: "command"; id: number };
 
 /** What a heartbeat brings back: what the worker may have missed between notifications. */
@@ -172,6 +172,29 @@ export interface ClaimParams {
   startNow: number;
   /** Tasks that acknowledge early (acksLate: false): claimed as at-most-once. */
   earlyAckTasks?: string[];
+  /** Cluster-wide concurrency limits this worker's code declares, by task and by queue (docs/flow_control.md). */
+  limits?: ConcurrencyLimits;
+}
+
+/** Cluster-wide concurrency limits: at most `cap` jobs running anywhere, per task and per queue. */
+export interface ConcurrencyLimits {
+  /** Most jobs of each task held at once, by task name. */
+  task: Record<string, number>;
+  /** Most jobs of each queue held at once, by queue name. */
+  queue: Record<string, number>;
+}
+
+/** What a pause applies to: a queue or a task. */
+export type PauseTarget = { queue: string; task?: undefined } | { task: string; queue?: undefined };
+
+/** A queue or task paused cluster-wide, and since when. */
+export interface PauseRecord {
+  /** Whether a queue or a task is paused. */
+  kind: "queue" | "task";
+  /** The queue's or task's name. */
+  name: string;
+  /** When it was paused, by the database clock. */
+  since: Date;
 }
 
 /** Stops a subscription. */
@@ -277,6 +300,12 @@ export interface Transport {
   subscribeEvents(onWake: () => void): Promise<Unsubscribe>;
   /** Deletes old events, expired commands, old queue counts and long-dead workers. */
   inspectClean(): Promise<void>;
+  /** Pauses (`paused` true) or resumes a queue or task cluster-wide; returns whether it was paused before. */
+  pauseSet(target: PauseTarget, paused: boolean): Promise<boolean>;
+  /** The queues and tasks paused now. */
+  pauseList(): Promise<PauseRecord[]>;
+  /** Places taken now under each concurrency limit ("task:NAME", "queue:NAME"). */
+  limitUse(keys: string[]): Promise<Record<string, number>>;
   /** Vacuums tq's tables whose dead rows autovacuum is not removing (off, or behind); returns those vacuumed. */
   vacuumBehind(): Promise<VacuumedTable[]>;
   /** Per-queue counts; consumers are workers whose heartbeat is younger than `staleMs`. */

@@ -13,8 +13,9 @@ import type { JobDetail, TaskSettings, Transport, WorkerRecord } from "./transpo
  * holds it until a slot is free), "rate-limited", "scheduled" (a countdown,
  * eta or retry delay), "expired", "no-consumer" (no live worker consumes its
  * queue), "not-registered" (none of those has the task), "newer-protocol",
- * "waiting" (its turn in the queue) or "chord" (a chord's callback waiting
- * for its members).
+ * "paused" (its queue or task is paused), "concurrency-limit" (its task or
+ * queue has as many jobs running as its limit), "waiting" (its turn in the queue)
+ * or "chord" (a chord's callback waiting for its members).
  */
 export type WhyCode =
   | "unknown"
@@ -28,6 +29,8 @@ export type WhyCode =
   | "no-consumer"
   | "not-registered"
   | "newer-protocol"
+  | "paused"
+  | "concurrency-limit"
   | "waiting"
   | "chord";
 
@@ -100,6 +103,12 @@ export async function explain(transport: Transport, inspect: Inspect, id: string
   } else if (typeof message?.v === "number" && !consumers.some((w) => (w.protocol ?? 1) >= (message.v as number))) {
     add("newer-protocol", `It is a message of protocol ${message.v}, newer than any live worker consuming "${job.queue}" understands (${consumers.map((w) => `${w.id}: ${w.protocol ?? 1}`).join(", ")}): it waits for a worker of the tq that sent it (docs/upgrading.md).`);
   }
+  for (const p of await transport.pauseList()) {
+    if (p.kind === "queue" ? p.name !== job.queue : p.name !== task) continue;
+    const resume = p.kind === "queue" ? `tq control resume ${p.name}` : `tq control resume --task ${p.name}`;
+    add("paused", `Its ${p.kind} "${p.name}" is paused since ${iso(p.since)}: no worker starts its jobs until \`${resume}\`.`);
+  }
+  if (task) await explainConcurrencyLimit(transport, job.queue, task, consumers, add);
   if (task) await explainRateLimit(transport, task, add);
   if (reasons.length === 0) {
     const ahead = await transport.inspectAhead(job.queue, id);
@@ -108,6 +117,30 @@ export async function explain(transport: Transport, inspect: Inspect, id: string
       : `Nothing holds it back: it is next in queue "${job.queue}" and a worker should claim it within the poll interval.`);
   }
   return { id, task, reasons };
+}
+
+/** A task or queue whose cluster-wide concurrency limit (as the consuming workers declare it) is full. */
+async function explainConcurrencyLimit(
+  transport: Transport,
+  queue: string,
+  task: string,
+  consumers: WorkerRecord[],
+  add: (code: WhyCode, text: string) => void,
+): Promise<void> {
+  const caps = new Map<string, number>();
+  const keep = (key: string, cap: number | undefined) => cap && caps.set(key, Math.max(caps.get(key) ?? 0, cap));
+  for (const worker of consumers) {
+    keep(`task:${task}`, worker.limits?.task[task]);
+    keep(`queue:${queue}`, worker.limits?.queue[queue]);
+  }
+  if (caps.size === 0) return;
+  const used = await transport.limitUse([...caps.keys()]);
+  for (const [key, cap] of caps) {
+    const taken = used[key] ?? 0;
+    if (taken < cap) continue;
+    const [kind, name] = [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)];
+    add("concurrency-limit", `Its ${kind} "${name}" is at its concurrency limit: ${taken} of ${cap} places are taken by jobs claimed or running; it starts when one of them ends.`);
+  }
 }
 
 /** A job a worker has claimed: running, prefetched, or waiting in its rate gate. */

@@ -15,6 +15,10 @@
  *      worker process: members/s and their ratio, last member to callback
  *      start (ms, database stamps), the counter and fire statements alone
  *      (bench/chord.ts)                                          [tq only]
+ *   W8 the cost of a backlog of 1,000,000 jobs (bench/backlog.ts)  [tq only, --only W8]
+ *   W10 flow control: drain with no limit, a limit that never binds, a limit
+ *      of 5 and another task paused (bench/flow.ts)              [tq only, --only W10]
+ *   (W9, a sustained run, is bench/steady.ts on its own.)
  *
  * `--compare` also runs W1-W3 for the floor (a minimal SKIP LOCKED loop with
  * postgres.js, batch 10, 50 and 500), graphile-worker (defaults, and local queue
@@ -214,6 +218,16 @@ if (wanted("W4")) {
 if (wanted("W5")) record("W5", "tq", await measure("W5", "tq", w5));
 if (wanted("W6")) record("W6", "tq", await measure("W6", "tq", w6));
 if (wanted("W7")) record("W7", "tq", await measure("W7", "tq", () => chordWorkload(1)));
+// Long workloads, run only when named: their scripts take their medians themselves.
+const named = (name: string) => ONLY?.includes(name) ?? false;
+if (named("W8")) {
+  const { backlogWorkload } = await import("./bench/backlog.ts");
+  record("W8", "tq", await backlogWorkload({ future: 1_000_000, due: 1_000_000, plans: false }));
+}
+if (named("W10")) {
+  const { flowWorkload } = await import("./bench/flow.ts");
+  record("W10", "tq", await flowWorkload({ runs: RUNS, jobs: 20_000 }));
+}
 
 console.log(`\ntq benchmark: ${runtimeVersion()}, ${pgVersion}, medians of ${RUNS} runs`);
 for (const [workload, bySystem] of results) {

@@ -1,6 +1,6 @@
 /**
- * `tq control`: steer running workers. revoke, rate-limit and time-limit are
- * stored in the database (workers are told, and a worker that was away reads
+ * `tq control`: steer running workers. revoke, rate-limit, time-limit, pause
+ * and resume are stored in the database (workers are told, and a worker that was away reads
  * them on its next heartbeat); ping, shutdown, add-consumer and
  * cancel-consumer are broadcast to the live workers and their replies shown.
  */
@@ -17,11 +17,13 @@ export interface ControlFlags {
   cluster?: boolean;
   json?: boolean;
   worker?: string;
+  task?: string;
   timeout?: string | number;
 }
 
-const ACTION_NAMES = ["revoke", "rate-limit", "time-limit", "ping", "shutdown", "add-consumer", "cancel-consumer"];
-const ACTIONS = "revoke ID... [--terminate] | rate-limit TASK RATE [--cluster] | time-limit TASK SOFT HARD | ping | shutdown [--worker ID] | add-consumer QUEUE | cancel-consumer QUEUE";
+const ACTION_NAMES = ["revoke", "rate-limit", "time-limit", "pause", "resume", "paused", "ping", "shutdown", "add-consumer", "cancel-consumer"];
+const ACTIONS =
+  "revoke ID... [--terminate] | rate-limit TASK RATE [--cluster] | time-limit TASK SOFT HARD | pause QUEUE | pause --task TASK | resume QUEUE | resume --task TASK | paused | ping | shutdown [--worker ID] | add-consumer QUEUE | cancel-consumer QUEUE";
 
 const REVOKE_WORDS = {
   revoked: "revoked: it will not run",
@@ -34,6 +36,8 @@ export async function controlCommand(action: string, rest: string[], flags: Cont
   if (action === "revoke") return await revoke(rest, flags);
   if (action === "rate-limit") return await rateLimit(rest, flags);
   if (action === "time-limit") return await timeLimit(rest, flags);
+  if (action === "pause" || action === "resume") return await pauseOrResume(action, rest, flags);
+  if (action === "paused") return await listPaused(flags);
   if (["ping", "shutdown", "add-consumer", "cancel-consumer"].includes(action)) return await broadcast(action, rest, flags);
   throw new UsageError(`${unknownMessage("control command", String(action), ACTION_NAMES)} Use one of: ${ACTIONS}.`);
 }
@@ -112,6 +116,39 @@ async function rateLimit(rest: string[], flags: ControlFlags): Promise<number> {
     const scope = flags.cluster ? "cluster-wide" : "per worker";
     if (flags.json) out(JSON.stringify({ task, rateLimit: value, scope: flags.cluster ? "cluster" : "worker" }));
     else out(value === null ? `Rate limit (${scope}) of ${task} removed; its option applies again.` : `Rate limit (${scope}) of ${task} set to ${value}.`);
+    return EXIT.ok;
+  } finally {
+    await app.close();
+  }
+}
+
+async function pauseOrResume(action: "pause" | "resume", rest: string[], flags: ControlFlags): Promise<number> {
+  const queue = rest[0] === undefined ? undefined : String(rest[0]);
+  const task = flags.task === undefined ? undefined : String(flags.task);
+  if ((queue === undefined) === (task === undefined) || queue === "" || task === "") {
+    throw new UsageError(`tq control ${action} needs a queue or --task, not both: tq control ${action} QUEUE, or tq control ${action} --task TASK`);
+  }
+  const target = queue !== undefined ? { queue } : { task: task! };
+  const what = queue !== undefined ? `Queue ${queue}` : `Task ${task}`;
+  const { app } = await appFromOptions(flags);
+  try {
+    const wasPaused = action === "pause" ? await app.control.pause(target) : await app.control.resume(target);
+    if (flags.json) out(JSON.stringify({ ...target, paused: action === "pause", wasPaused }));
+    else if (action === "pause") out(`${what} ${wasPaused ? "was already paused" : "paused"}: no worker starts its jobs until tq control resume; running ones finish.`);
+    else out(wasPaused ? `${what} resumed: workers start its jobs again.` : `${what} was not paused; nothing changed.`);
+    return EXIT.ok;
+  } finally {
+    await app.close();
+  }
+}
+
+async function listPaused(flags: ControlFlags): Promise<number> {
+  const { app } = await appFromOptions(flags);
+  try {
+    const paused = await app.control.paused();
+    if (flags.json) out(JSON.stringify(paused));
+    else if (paused.length === 0) out("Nothing is paused.");
+    else for (const p of paused) out(`${p.kind} ${p.name}: paused since ${p.since.toISOString()}`);
     return EXIT.ok;
   } finally {
     await app.close();

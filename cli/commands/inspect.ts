@@ -82,12 +82,14 @@ function show<T>(flags: InspectFlags, value: T, print: (value: T) => void): numb
 
 function printQueues(rows: Awaited<ReturnType<App["inspect"]["queues"]>>): void {
   printTable(
-    ["QUEUE", "QUEUED", "SCHEDULED", "RUNNING", "FAILED", "DONE/1M", "DONE/1H", "OLDEST WAITING", "CONSUMERS"],
+    ["QUEUE", "STATE", "QUEUED", "SCHEDULED", "RUNNING", "LIMIT", "FAILED", "DONE/1M", "DONE/1H", "OLDEST WAITING", "CONSUMERS"],
     rows.map((q): Cell[] => [
       q.queue,
+      q.paused ? { text: "paused", colour: "yellow" } : "active",
       String(q.queued),
       String(q.scheduled),
       String(q.running),
+      q.concurrencyLimit === null ? "-" : `${q.limitUsed}/${q.concurrencyLimit}`,
       q.failed ? { text: String(q.failed), colour: "red" } : "0",
       String(q.doneLastMinute),
       String(q.doneLastHour),

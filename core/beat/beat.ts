@@ -51,6 +51,13 @@ export class Beat {
   readonly #syncCode: boolean;
   /** undefined until the first round, so a standby says so once at start. */
   #leader?: boolean;
+  /**
+   * Until when (performance.now()) the last renewal's lease runs: measured
+   * from before the renewal was sent, so it never outlasts the lease the
+   * database gave. Past it, a leader whose renewals fail leads no longer:
+   * another beat may have taken the row.
+   */
+  #leadUntil = 0;
   #stopping = false;
   #loop?: Promise<void>;
   #wake?: () => void;
@@ -72,9 +79,9 @@ export class Beat {
     this.#syncCode = options.syncCodeSchedules ?? true;
   }
 
-  /** True while this process leads. */
+  /** True while this process leads: its lease, renewed each round, has not run out. */
   get isLeader(): boolean {
-    return this.#leader === true;
+    return this.#leader === true && performance.now() < this.#leadUntil;
   }
 
   /**
@@ -109,6 +116,10 @@ export class Beat {
         failures = 0;
       } catch (error) {
         failures++;
+        if (this.#leader && performance.now() >= this.#leadUntil) {
+          this.#leader = false;
+          this.#logger.log("warn", "beat: stopped leading: the lead's lease ran out while the database could not be reached");
+        }
         waitMs = Math.min(this.#maxBackoffMs, this.#checkMs * 2 ** Math.min(failures - 1, 30));
         this.#logger.log("warn", `beat: ${(error as Error).message ?? error}; trying again in ${Math.round(waitMs / 1000)}s`);
       }
@@ -118,7 +129,9 @@ export class Beat {
   /** One look: lead or stand by; as leader, send what is due. Returns how long to sleep. */
   async #round(): Promise<number> {
     const transport = this.#app.transport;
+    const asked = performance.now();
     const leader = await transport.beatLeaderTry({ leaseMs: this.#leaseMs });
+    if (leader) this.#leadUntil = asked + this.#leaseMs;
     if (leader !== this.#leader) {
       // Synced before counting as leader, so a failed sync is tried again next round.
       if (leader && this.#syncCode) await this.#syncCodeSchedules();

@@ -5,7 +5,7 @@
  * notification or the poll interval; backs off while claims fail.
  */
 import type { Logger } from "../logger.ts";
-import type { ClaimedJob, Transport } from "../transport.ts";
+import type { ClaimedJob, ConcurrencyLimits, Transport } from "../transport.ts";
 
 /** Shortest wait before claiming again when ready jobs were all locked by other workers. */
 const MIN_REPOLL_MS = 25;
@@ -26,6 +26,8 @@ export interface ClaimHost {
   maxAttempts: Record<string, number>;
   /** Tasks that acknowledge early (acksLate: false). */
   earlyAckTasks: string[];
+  /** Cluster-wide concurrency limits of the worker's tasks and queues; none when both are empty. */
+  limits: ConcurrencyLimits;
   /** Every job id the worker holds in memory (running, waiting, or with an outcome unwritten). */
   knownIds(): string[];
   /** Jobs running, and jobs claimed but waiting (buffered or held by a rate limit). */
@@ -47,6 +49,8 @@ export class ClaimLoop {
   #drained = false;
   #running = false;
   #failures = 0;
+  /** Polls in a row that found due jobs it could not claim (see #sleepUntilReady). */
+  #dueUnclaimed = 0;
   /** A claim failed: it may have committed with its answer lost, so look for its jobs first. */
   #recover = false;
   #timer?: ReturnType<typeof setTimeout>;
@@ -103,6 +107,7 @@ export class ClaimLoop {
       maxAttempts: host.maxAttempts,
       startNow: host.startsAll() ? limit : Math.max(0, host.concurrency - running - waiting),
       earlyAckTasks: host.earlyAckTasks,
+      limits: host.limits,
     })).then(
       (jobs) => this.#landed(jobs, limit),
       (error) => {
@@ -137,6 +142,7 @@ export class ClaimLoop {
 
   #landed(jobs: ClaimedJob[], limit: number): void {
     this.#failures = 0;
+    if (jobs.length > 0) this.#dueUnclaimed = 0;
     if (!this.#running) {
       this.host.giveBack(jobs);
       return;
@@ -166,11 +172,23 @@ export class ClaimLoop {
     else if (buffered >= this.#window >> 1) this.#window = Math.max(prefetch, Math.floor(this.#window * 0.75));
   }
 
-  /** Sleeps until the earliest delayed job is due, or the poll interval, whichever is first. */
+  /**
+   * Sleeps until the earliest delayed job is due, or the poll interval,
+   * whichever is first. Jobs that are due yet were not claimed (other
+   * workers hold them, their task is paused or at its concurrency limit, or
+   * this worker lacks their task) are asked for again after MIN_REPOLL_MS,
+   * doubling while that keeps happening, up to the poll interval.
+   */
   #sleepUntilReady(): void {
     const poll = this.host.pollIntervalMs;
     this.host.transport().jobNextReadyIn(this.host.queues).then(
-      (waitMs) => this.#setTimer(waitMs === null ? poll : Math.min(poll, Math.max(MIN_REPOLL_MS, Math.ceil(waitMs)))),
+      (waitMs) => {
+        if (waitMs === null || waitMs > 0) this.#dueUnclaimed = 0;
+        if (waitMs === null) return this.#setTimer(poll);
+        const repoll = MIN_REPOLL_MS * 2 ** Math.min(this.#dueUnclaimed, 10);
+        if (waitMs <= 0) this.#dueUnclaimed++;
+        this.#setTimer(Math.min(poll, Math.max(repoll, Math.ceil(waitMs))));
+      },
       () => this.#setTimer(poll),
     );
   }

@@ -1,14 +1,15 @@
 /**
  * A worker's view of the settings that can change while it runs: rate
  * limits and time limits from the tasks' options, overridden by what
- * `tq control` stored. Reloaded when a notification or a heartbeat says they
+ * `tq control` stored, and the queues and tasks paused. Reloaded when a notification or a heartbeat says they
  * changed.
  */
 import type { Logger } from "../logger.ts";
 import { parseRate } from "../rate.ts";
 import type { Registry } from "../registry.ts";
 import type { Task } from "../task.ts";
-import type { Transport } from "../transport.ts";
+import type { ClaimedJob, Transport } from "../transport.ts";
+import { taskOf } from "./executor.ts";
 import type { RateGates } from "./rate_gate.ts";
 
 type TimeLimit = [number | null, number | null];
@@ -25,6 +26,16 @@ export class TaskSettingsView {
     private readonly logger: Logger,
   ) {}
 
+  /** Queues and tasks paused cluster-wide (`tq control pause`): their jobs must not start here. */
+  #paused = { queues: new Set<string>(), tasks: new Set<string>() };
+
+  /** Whether `job`'s queue or task is paused. */
+  isPaused(job: ClaimedJob): boolean {
+    if (this.#paused.queues.size === 0 && this.#paused.tasks.size === 0) return false;
+    const queue = (job.message as { queue?: unknown } | null)?.queue;
+    return (typeof queue === "string" && this.#paused.queues.has(queue)) || this.#paused.tasks.has(taskOf(job));
+  }
+
   /** The run-time time limit of `task`, if one was set. */
   timeLimit(task: string): TimeLimit | undefined {
     return this.#timeLimits.get(task);
@@ -32,7 +43,12 @@ export class TaskSettingsView {
 
   /** Applies rate and time limits: task options, overridden by settings changed at run time. */
   async load(): Promise<void> {
-    const overrides = new Map((await this.transport().taskSettingList()).map((s) => [s.task, s]));
+    const [settings, pauses] = await Promise.all([this.transport().taskSettingList(), this.transport().pauseList()]);
+    this.#paused = {
+      queues: new Set(pauses.filter((p) => p.kind === "queue").map((p) => p.name)),
+      tasks: new Set(pauses.filter((p) => p.kind === "task").map((p) => p.name)),
+    };
+    const overrides = new Map(settings.map((s) => [s.task, s]));
     this.#timeLimits = new Map([...overrides.values()].filter((s) => s.timeLimit).map((s) => [s.task, s.timeLimit!]));
     for (const task of this.registry.all()) {
       const setting = overrides.get(task.name);

@@ -63,6 +63,13 @@ export class WaitingJobs {
     this.#buffer.unshift(job);
   }
 
+  /** Removes and returns the waiting jobs `matches` picks (those of a queue or task just paused). */
+  takeWhere(matches: (job: ClaimedJob) => boolean): ClaimedJob[] {
+    const taken = this.all().filter(matches);
+    for (const job of taken) this.take(job.id);
+    return taken;
+  }
+
   /** Removes and returns every waiting job (a stopping worker hands them back). */
   takeAll(): ClaimedJob[] {
     return [...this.#buffer.splice(0), ...this.gates.releaseAll()];

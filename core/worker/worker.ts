@@ -5,7 +5,6 @@
  * module wires those together and holds the jobs waiting for a slot.
  */
 import type { App } from "../app.ts";
-import * as D from "../defaults.ts";
 import { ConfigError, type ErrorInfo } from "../errors.ts";
 import { rejectUnknownWorkerOptions } from "../known_options.ts";
 import { EventSender } from "../events.ts";
@@ -15,7 +14,9 @@ import { redactionRules } from "../redact.ts";
 import { hostname, pid } from "../runtime.ts";
 import { TQ_VERSION } from "../version.ts";
 import type { ClaimedJob, ControlMessage, HeartbeatReply, JobToken, Transport, Unsubscribe, WorkerInfo, WorkerStatus } from "../transport.ts";
-import { type ClaimHost, ClaimLoop } from "./claims.ts";
+import { type ClaimFilter, claimFilterOf } from "./claim_filter.ts";
+import { ClaimLoop } from "./claims.ts";
+import { callOnFailure } from "./on_failure.ts";
 import { workerCommands, workerIdentity } from "./commands.ts";
 import { type HeldJobs, loseLease, revokeHeld } from "./interventions.ts";
 import { JobRunner } from "./job_runner.ts";
@@ -93,6 +94,7 @@ export class Worker {
   #leases?: LeaseKeeper;
   #marks?: StartMarks;
   #settingsAt: number | null = null;
+  #filter?: ClaimFilter;
   #stopping = false;
   #consuming = false;
   #stopped?: Promise<StopReport>;
@@ -118,7 +120,7 @@ export class Worker {
       this.#events = new WorkerEvents(new EventSender({ transport, clock: app.clock, logger, worker: this.id }), app.clock);
     }
     const ttls = { resultTtlMs: config.resultTtlMs, failedTtlMs: config.failedTtlMs };
-    const onFailed = (error: ErrorInfo, message: Message) => this.#callOnFailure(error, message);
+    const onFailed = (error: ErrorInfo, message: Message) => callOnFailure(app.registry, logger, error, message);
     this.#outcomes = new OutcomeWriter({ transport, maxBatch: config.batchSize, ttls, logger, events: this.#events, onFailed });
     this.#maintenance = new Maintenance(transport, ttls, config.maintenanceMs, logger);
     this.#pool = createPool(options.pool ?? "async", { registry: app.registry, concurrency: this.concurrency, appModule: options.appModule, logger });
@@ -146,18 +148,8 @@ export class Worker {
       claimLanded: () => this.#claims.inFlight,
       onSlotFree: () => this.#slotFree(),
     });
-    // Computed at the first claim, after app.ready(): tasks that an init hook
-    // registers (app.autodiscoverTasks) are claimed too.
-    let filter: Pick<ClaimHost, "tasks" | "maxAttempts" | "earlyAckTasks"> | undefined;
-    const claimFilter = () => {
-      if (filter) return filter;
-      const tasks = app.registry.all();
-      return (filter = {
-        tasks: tasks.map((task) => task.name),
-        maxAttempts: Object.fromEntries(tasks.map((task) => [task.name, (task.options.maxRetries ?? D.DEFAULT_MAX_RETRIES) + 1])),
-        earlyAckTasks: tasks.filter((task) => task.options.acksLate === false).map((task) => task.name),
-      });
-    };
+    // After app.ready(): tasks that an init hook registers (app.autodiscoverTasks) are claimed too.
+    const claimFilter = () => (this.#filter ??= claimFilterOf(app.registry.all(), config.queueConcurrencyLimits));
     this.#claims = new ClaimLoop({
       transport,
       workerId: this.id,
@@ -170,11 +162,12 @@ export class Worker {
       get tasks() { return claimFilter().tasks; },
       get maxAttempts() { return claimFilter().maxAttempts; },
       get earlyAckTasks() { return claimFilter().earlyAckTasks; },
+      get limits() { return claimFilter().limits; },
       knownIds: () => this.#heldJobs().map((job) => job.id),
       occupancy: () => ({ running: this.#running.size, buffered: this.#waiting.buffered.length, waiting: this.#waiting.count }),
       startsAll: () => this.#runner.startsAll(),
       accept: (jobs) => this.#accept(jobs),
-      giveBack: (jobs) => void this.#transport.jobReleaseMany(jobs.map(({ id, attempt }) => ({ id, attempt })), this.id).catch(() => {}),
+      giveBack: (jobs) => this.#giveBack(jobs),
       logger,
     });
     this.#control = new RemoteControl(this.id, transport, workerCommands({
@@ -223,7 +216,7 @@ export class Worker {
     const config = this.#app.config;
     const transport = () => this.#transport;
     const info: WorkerInfo = { id: this.id, app: this.#app.name, host: hostname(), pid, queues: this.queues, concurrency: this.concurrency,
-      tasks: this.#app.registry.names(), version: TQ_VERSION, protocol: PROTOCOL_VERSION };
+      tasks: this.#app.registry.names(), version: TQ_VERSION, protocol: PROTOCOL_VERSION, limits: (this.#filter ??= claimFilterOf(this.#app.registry.all(), config.queueConcurrencyLimits)).limits };
     this.#marks = new StartMarks({ transport, workerId: this.id, leaseMs: config.leaseMs, maxBatch: config.batchSize, logger: this.#logger });
     this.#leases = new LeaseKeeper({
       transport,
@@ -274,7 +267,10 @@ export class Worker {
   }
 
   #reloadSettings(): void {
-    this.#settings.load().then(() => this.#claims.wake(), (error) => {
+    this.#settings.load().then(() => {
+      this.#handBackPaused(this.#waiting.takeWhere((job) => this.#settings.isPaused(job)));
+      this.#claims.wake();
+    }, (error) => {
       this.#logger.log("warn", "Reloading task settings failed; the next heartbeat tries again", { error: String(error?.message ?? error) });
       this.#settingsAt = null;
     });
@@ -301,22 +297,37 @@ export class Worker {
     }
   }
 
-  /**
-   * Every job this worker holds a lease on: running, buffered, waiting for a
-   * rate limit, or finished with its outcome not yet written (a database
-   * outage must not let the lease of a job that succeeded run out).
-   */
   /** The jobs revokes and lost leases act on. */
   get #held(): HeldJobs {
     return { running: this.#running, waiting: this.#waiting, pool: this.#pool, outcomes: this.#outcomes, events: this.#events, logger: this.#logger };
   }
 
+  /**
+   * Every job this worker holds a lease on: running, buffered, waiting for a
+   * rate limit, or finished with its outcome not yet written (a database
+   * outage must not let the lease of a job that succeeded run out).
+   */
   #heldJobs(): JobToken[] {
     const claimed = [...this.#running.values().map(({ job }) => job), ...this.#waiting.all()];
     return [...claimed.map(({ id, attempt }) => ({ id, attempt })), ...this.#outcomes.unwritten()];
   }
 
-  #accept(jobs: ClaimedJob[]): void {
+  /** Gives claimed jobs of a paused queue or task back to the queue, uncharged: they did not start. */
+  #handBackPaused(jobs: ClaimedJob[]): void {
+    if (jobs.length === 0) return;
+    this.#logger.log("info", `Handing back ${jobs.length} claimed job(s) of a paused queue or task`, { jobs: jobs.length });
+    this.#giveBack(jobs);
+  }
+
+  /** Claimed jobs back to the queue uncharged; a failure leaves them to their lease. */
+  #giveBack(jobs: ClaimedJob[]): void {
+    void this.#transport.jobReleaseMany(jobs.map(({ id, attempt }) => ({ id, attempt })), this.id).catch(() => {});
+  }
+
+  #accept(claimed: ClaimedJob[]): void {
+    // A claim that began before a pause committed may still bring its jobs.
+    const jobs = claimed.filter((job) => !this.#settings.isPaused(job));
+    if (jobs.length < claimed.length) this.#handBackPaused(claimed.filter((job) => this.#settings.isPaused(job)));
     this.#waiting.add(jobs);
     if (this.#events) for (const job of jobs) this.#events.received(job);
     this.#startWaiting();
@@ -334,16 +345,6 @@ export class Worker {
       if (!job) return;
       this.#runner.run(job);
     }
-  }
-
-  /** Runs the task's onFailure hook; its own errors are logged, never fatal. */
-  #callOnFailure(error: ErrorInfo, message: Message): void {
-    const hook = this.#app.registry.get(message.task)?.options.onFailure;
-    if (!hook) return;
-    const failed = { id: message.id, name: message.task, args: message.args, kwargs: message.kwargs, retries: message.retries };
-    Promise.resolve().then(() => hook(error, failed)).catch((hookError) => {
-      this.#logger.log("error", `The onFailure hook of task ${message.task} threw`, { id: message.id, error: String(hookError?.message ?? hookError) });
-    });
   }
 
   /**

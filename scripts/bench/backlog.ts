@@ -20,17 +20,17 @@ import { DATABASE_URL, flag, sleep, spawnWorker } from "./system.ts";
 const WORKER = fileURLToPath(new URL("./systems/tq_worker.ts", import.meta.url));
 const CHUNK = 20_000;
 
-async function fresh(): Promise<App> {
+export async function fresh(): Promise<App> {
   const schema = `bench_backlog_${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}`;
   const app = new App({ name: "bench", databaseUrl: DATABASE_URL, schema, logLevel: "error" });
   await app.migrate();
   return app;
 }
 
-async function fill(app: App, n: number, countdown?: string): Promise<void> {
+export async function fill(app: App, n: number, countdown?: string, task = "noop"): Promise<void> {
   for (let start = 0; start < n; start += CHUNK) {
     const size = Math.min(CHUNK, n - start);
-    await app.sendMany("noop", Array.from({ length: size }, (_, i) => [start + i]), countdown ? { countdown } : {});
+    await app.sendMany(task, Array.from({ length: size }, (_, i) => [start + i]), countdown ? { countdown } : {});
   }
 }
 
@@ -50,7 +50,7 @@ async function pollCost(app: App, showPlans: boolean) {
   try {
     const queries = renderSql(app.config.schema).queries;
     const next = await explain(sql, queries.jobNextRunAt, [["default"]]);
-    const claim = await explain(sql, queries.jobClaim, [["default"], 10, "bench:idle", 30_000, [], ["noop"], "{}", 10, 1]);
+    const claim = await explain(sql, queries.jobClaim, [["default"], 10, "bench:idle", 30_000, [], ["noop"], "{}", 10, 1, null]);
     if (showPlans) console.log(`-- job_next_run_at\n${next.plan}\n-- job_claim (nothing due)\n${claim.plan}`);
     return { next_ms: next.ms, next_buffers: next.buffers, claim_ms: claim.ms, claim_buffers: claim.buffers };
   } finally {
@@ -89,7 +89,7 @@ async function pickup(app: App): Promise<number> {
  * by their results (counting the queue itself would scan the whole backlog on
  * every look and slow the drain it measures).
  */
-async function drainRate(app: App, count: number): Promise<number> {
+export async function drainRate(app: App, count: number): Promise<number> {
   const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
   const finished = async () => (await sql.unsafe(`select count(*)::int as n from "${app.config.schema}".results`))[0].n as number;
   const worker = await startWorker(app);

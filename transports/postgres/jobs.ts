@@ -7,10 +7,13 @@ import type {
   ClaimedJob,
   ClaimParams,
   Completion,
+  ConcurrencyLimits,
   HeartbeatReply,
   InsertOptions,
   JobRelease,
   JobToken,
+  PauseRecord,
+  PauseTarget,
   QueueCount,
   ResultTtls,
   RetryRequest,
@@ -51,6 +54,12 @@ const RESCUE_BATCH = 1_000;
 export function encodeArgsShown(options: InsertOptions): string | null {
   const shown = options.argsShown;
   return shown?.some((s) => s !== undefined) ? JSON.stringify(shown.map((s) => s ?? null)) : null;
+}
+
+/** The claim's $10: the limits as JSON, or null when there are none (the claim then skips their work). */
+function limitsParam(limits: ConcurrencyLimits | undefined): string | null {
+  if (!limits) return null;
+  return Object.keys(limits.task).length + Object.keys(limits.queue).length > 0 ? JSON.stringify(limits) : null;
 }
 
 /** Claimed rows as jobs, in claim order (RETURNING does not keep the claim's). */
@@ -129,8 +138,25 @@ export class PgJobs {
       JSON.stringify(params.maxAttempts),
       params.startNow,
       PROTOCOL_VERSION,
+      limitsParam(params.limits),
     ]);
     return claimedJobs(rows);
+  }
+
+  async pauseSet(target: PauseTarget, paused: boolean): Promise<boolean> {
+    const [kind, name] = target.queue !== undefined ? ["queue", target.queue] : ["task", target.task];
+    const [row] = await this.db.run("pauseSet", [kind, name, paused]);
+    return row.was_paused;
+  }
+
+  async pauseList(): Promise<PauseRecord[]> {
+    const rows = await this.db.run("pauseList", []);
+    return rows.map((r: Row) => ({ kind: r.kind, name: r.name, since: r.since }));
+  }
+
+  async limitUse(keys: string[]): Promise<Record<string, number>> {
+    const rows = await this.db.run("limitUse", [keys]);
+    return Object.fromEntries(rows.map((r: Row) => [r.key, r.used]));
   }
 
   async jobHeldBy(workerId: string, knownIds: string[]): Promise<ClaimedJob[]> {
@@ -242,6 +268,7 @@ export class PgJobs {
       worker.version,
       worker.protocol,
       this.db.rendered.latestMigration,
+      worker.limits ? JSON.stringify(worker.limits) : null,
     ]);
     return {
       lost: row.lost ?? [],

@@ -18,6 +18,7 @@ export function workerFromRow(r: Row): WorkerRecord {
     tasks: r.tasks,
     version: r.tq_version,
     protocol: r.protocol,
+    limits: r.limits ?? null,
     startedAt: r.started_at,
     heartbeatAt: r.heartbeat_at,
     alive: r.alive,
@@ -42,6 +43,9 @@ export function queueSummaryFromRow(r: Row): QueueSummary {
     doneLastHour: r.done_last_hour,
     oldestMs: r.oldest_ms ?? null,
     consumers: r.consumers,
+    paused: r.paused,
+    concurrencyLimit: r.concurrency_limit ?? null,
+    limitUsed: r.concurrency_limit == null ? null : r.limit_used,
   };
 }
 

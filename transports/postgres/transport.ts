@@ -77,6 +77,9 @@ export class PostgresTransport implements Transport {
   jobClaim(...a: Args<"jobClaim">) { return this.#jobs.jobClaim(...a); }
   jobCompleteMany(...a: Args<"jobCompleteMany">) { return this.#jobs.jobCompleteMany(...a); }
   jobHeldBy(...a: Args<"jobHeldBy">) { return this.#jobs.jobHeldBy(...a); }
+  pauseSet(...a: Args<"pauseSet">) { return this.#jobs.pauseSet(...a); }
+  pauseList() { return this.#jobs.pauseList(); }
+  limitUse(...a: Args<"limitUse">) { return this.#jobs.limitUse(...a); }
   jobStartMany(...a: Args<"jobStartMany">) { return this.#jobs.jobStartMany(...a); }
   jobUnstartMany(...a: Args<"jobUnstartMany">) { return this.#jobs.jobUnstartMany(...a); }
   jobRetryMany(...a: Args<"jobRetryMany">) { return this.#jobs.jobRetryMany(...a); }

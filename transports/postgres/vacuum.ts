@@ -28,8 +28,10 @@ export class PgVacuum {
    * Vacuums (and analyzes) each table that needs it, one at a time; returns
    * those vacuumed. SKIP_LOCKED passes over a table that another worker or
    * autovacuum is vacuuming already, so workers never queue up behind each
-   * other. VACUUM cannot run inside a transaction: each is a statement of
-   * its own on the pool.
+   * other. TRUNCATE false: giving the table's empty tail back to the file
+   * system needs an ACCESS EXCLUSIVE lock, which would stop every claim for
+   * a moment, and a queue's table grows back at once. VACUUM cannot run
+   * inside a transaction: each is a statement of its own on the pool.
    */
   async vacuumBehind(): Promise<VacuumedTable[]> {
     const due: { name: string; dead: number; live: number }[] = await this.db.run("tableVacuumDue", [
@@ -42,7 +44,7 @@ export class PgVacuum {
     for (const table of due) {
       const target = `${quoteIdentifier(this.db.options.schema)}.${quoteIdentifier(table.name)}`;
       const started = performance.now();
-      await this.db.guard(() => this.db.bounded(this.db.sql.unsafe(`vacuum (skip_locked, analyze) ${target}`)));
+      await this.db.guard(() => this.db.bounded(this.db.sql.unsafe(`vacuum (skip_locked, analyze, truncate false) ${target}`)));
       vacuumed.push({ table: table.name, deadRows: table.dead, ms: Math.round(performance.now() - started) });
     }
     return vacuumed;

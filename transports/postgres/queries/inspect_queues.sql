@@ -7,6 +7,7 @@ with names as (
   union select queue from {{schema}}.results where state = 'FAILURE' and queue is not null
   union select queue from {{schema}}.queue_stats where minute > now() - interval '1 hour'
   union select unnest(queues) from {{schema}}.workers where heartbeat_at > now() - make_interval(secs => $1::float8 / 1000)
+  union select name from {{schema}}.pauses where kind = 'queue' and paused
 ), jobs as (
   select queue,
          count(*) filter (where state = 'queued' and run_at <= now()) as queued,
@@ -21,6 +22,14 @@ with names as (
          sum(succeeded + failed) filter (where minute >= date_trunc('minute', now()) - interval '1 minute') as last_minute,
          sum(succeeded + failed) as last_hour
   from {{schema}}.queue_stats where minute >= date_trunc('minute', now()) - interval '1 hour' group by queue
+), limits as (
+  -- The queue limits live workers' code declares (migration 13), and the places taken.
+  select l.key as queue, max(l.value::integer) as cap,
+         (select count(*) from {{schema}}.limit_holders h join {{schema}}.jobs j on j.id = h.job_id
+          where h.key = 'queue:' || l.key and j.attempt = h.attempt and j.state = 'running') as used
+  from {{schema}}.workers w, jsonb_each_text(coalesce(w.limits->'queue', '{}')) as l
+  where w.heartbeat_at > now() - make_interval(secs => $1::float8 / 1000)
+  group by l.key
 ), consumers as (
   select q as queue, count(*) as consumers
   from {{schema}}.workers, unnest(queues) as q
@@ -29,10 +38,13 @@ with names as (
 select n.queue, coalesce(j.queued, 0)::integer as queued, coalesce(j.scheduled, 0)::integer as scheduled,
        coalesce(j.running, 0)::integer as running, coalesce(f.failed, 0)::integer as failed,
        coalesce(d.last_minute, 0)::integer as done_last_minute, coalesce(d.last_hour, 0)::integer as done_last_hour,
-       j.oldest_ms::float8 as oldest_ms, coalesce(c.consumers, 0)::integer as consumers
+       j.oldest_ms::float8 as oldest_ms, coalesce(c.consumers, 0)::integer as consumers,
+       exists (select 1 from {{schema}}.pauses p where p.kind = 'queue' and p.name = n.queue and p.paused) as paused,
+       l.cap::integer as concurrency_limit, l.used::integer as limit_used
 from names n
 left join jobs j on j.queue = n.queue
 left join failed f on f.queue = n.queue
 left join done d on d.queue = n.queue
 left join consumers c on c.queue = n.queue
+left join limits l on l.queue = n.queue
 order by n.queue
