@@ -21,7 +21,7 @@ const TASK_OPTIONS: AllKeys<TaskOptions> = {
 
 const SEND_OPTIONS: AllKeys<SendOptions> = {
   id: true, queue: true, priority: true, countdown: true, eta: true, expires: true, maxRetries: true, timeLimit: true,
-  uniqueKey: true, uniqueWindow: true, errback: true, link: true, linkError: true, kwargs: true, parentId: true, rootId: true, sql: true,
+  uniqueKey: true, uniqueWindow: true, throttle: true, debounce: true, errback: true, link: true, linkError: true, kwargs: true, parentId: true, rootId: true, sql: true,
 };
 
 const GET_OPTIONS: AllKeys<GetOptions> = { timeout: true };

@@ -63,7 +63,9 @@ export function buildMessage(
     message.expires = expiresInMs(options) !== undefined ? fromNow(options.expires as Duration, "expires") : toIso(options.expires as Date | string, "expires");
   }
   if (options.timeLimit) message.timeLimit = timeLimitMs(options.timeLimit, `Send option "timeLimit"`);
-  const uniqueKey = options.uniqueKey ?? (task?.unique ? derivedUniqueKey(name, args, message.kwargs) : undefined);
+  // A throttled or debounced send is gated by its own key, not the task's unique key.
+  const gated = options.throttle !== undefined || options.debounce !== undefined;
+  const uniqueKey = options.uniqueKey ?? (task?.unique && !gated ? derivedUniqueKey(name, args, message.kwargs) : undefined);
   if (uniqueKey !== undefined) message.uniqueKey = uniqueKey;
   if (options.errback !== undefined) message.errbacks = errbacks(options.errback);
   if (options.link !== undefined) message.callbacks = listOf(options.link).map((c) => withIds(canvasData(c, "link")));
@@ -148,5 +150,34 @@ export function insertTiming(options: SendOptions, task: Partial<TaskOptions> | 
     if (ms === undefined) throw new ConfigError(`Option "uniqueWindow" must be a duration such as "10m", got ${JSON.stringify(window)}.`);
     timing.uniqueWindowMs = ms;
   }
+  const gate = sendGate(options);
+  if (gate) {
+    timing.gate = gate;
+    if (gate.kind === "debounce") timing.delayMs = gate.ms;
+  }
   return timing;
+}
+
+/** The throttle or debounce of a send, checked: a key, a duration, and nothing it cannot be combined with. */
+function sendGate(options: SendOptions): InsertOptions["gate"] {
+  const { throttle, debounce } = options;
+  if (throttle === undefined && debounce === undefined) return undefined;
+  if (throttle !== undefined && debounce !== undefined) throw new ConfigError(`Send options "throttle" and "debounce" cannot be used together: pick one.`);
+  const kind = throttle !== undefined ? "throttle" : "debounce";
+  const gate = (throttle ?? debounce) as { key?: unknown; per?: Duration; delay?: Duration };
+  const shape = kind === "throttle" ? `{ key: "…", per: "1m" }` : `{ key: "…", delay: "5s" }`;
+  if (typeof gate !== "object" || gate === null || typeof gate.key !== "string" || gate.key === "") {
+    throw new ConfigError(`Send option "${kind}" needs a non-empty key: ${shape}, got ${JSON.stringify(gate)}.`);
+  }
+  const span = kind === "throttle" ? gate.per : gate.delay;
+  const ms = span === undefined ? undefined : parseDuration(span);
+  if (ms === undefined || ms <= 0) {
+    throw new ConfigError(`Send option "${kind}" needs ${kind === "throttle" ? "per" : "delay"} as a duration longer than 0: ${shape}, got ${JSON.stringify(span)}.`);
+  }
+  for (const other of ["uniqueKey", "countdown", "eta"] as const) {
+    if (options[other] !== undefined && (other === "uniqueKey" || kind === "debounce")) {
+      throw new ConfigError(`Send option "${kind}" cannot be used with "${other}": ${kind === "debounce" ? "the debounce delay decides when it runs" : "the throttle key decides which send makes the job"}.`);
+    }
+  }
+  return { kind, key: gate.key, ms };
 }

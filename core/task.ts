@@ -132,6 +132,19 @@ export interface SendOptions {
   uniqueKey?: string;
   /** How long the unique key stays taken at least, from sending. */
   uniqueWindow?: Duration;
+  /**
+   * Throttle (docs/flow_control.md): the first send under `key` makes a job;
+   * every later send under it within `per` of that one returns the same job
+   * and sends nothing, even after the job finished. Race-free across senders.
+   */
+  throttle?: { key: string; per: Duration };
+  /**
+   * Debounce (docs/flow_control.md): the job runs `delay` after the last send
+   * under `key`, once, with that last send's arguments. Each send while the
+   * job still waits gives it its arguments and moves its run time; a send
+   * after it started makes a new one. Every send returns the waiting job.
+   */
+  debounce?: { key: string; delay: Duration };
   /** Tasks to send if this one fails for good (Celery's link_error). */
   errback?: string | Errback | (string | Errback)[];
   /** Signatures (or any canvas) sent with this task's result when it succeeds, once each (Celery's link). */

@@ -120,6 +120,8 @@ export interface InsertOptions {
   expiresInMs?: number;
   /** Unique keys stay taken at least this long after sending. */
   uniqueWindowMs?: number;
+  /** Throttle or debounce the batch under one key for `ms` (SendOptions.throttle, .debounce). */
+  gate?: { kind: "throttle" | "debounce"; key: string; ms: number };
   /**
    * What tq shows of each message's arguments, in order (TaskOptions.redact,
    * core/redact.ts); undefined where the sender knows no redaction for its
@@ -128,7 +130,6 @@ export interface InsertOptions {
   argsShown?: (ShownArgs | undefined)[];
 }
 
-/** How long finished results are kept: successes and revokes, and failures (which keep their message). */
 /** A table tq vacuumed itself, with the dead rows it had and how long the VACUUM took. */
 export interface VacuumedTable {
   table: string;
@@ -136,6 +137,7 @@ export interface VacuumedTable {
   ms: number;
 }
 
+/** How long finished results are kept: successes and revokes, and failures (which keep their message). */
 export interface ResultTtls {
   resultTtlMs: number;
   failedTtlMs: number;
@@ -304,6 +306,8 @@ export interface Transport {
   pauseSet(target: PauseTarget, paused: boolean): Promise<boolean>;
   /** The queues and tasks paused now. */
   pauseList(): Promise<PauseRecord[]>;
+  /** The throttle or debounce keys job `id` stands for (SendOptions.throttle, .debounce). */
+  sendGatesOf(id: string): Promise<{ kind: "throttle" | "debounce"; key: string }[]>;
   /** Places taken now under each concurrency limit ("task:NAME", "queue:NAME"). */
   limitUse(keys: string[]): Promise<Record<string, number>>;
   /** Vacuums tq's tables whose dead rows autovacuum is not removing (off, or behind); returns those vacuumed. */

@@ -14,7 +14,8 @@ import type { JobDetail, TaskSettings, Transport, WorkerRecord } from "./transpo
  * eta or retry delay), "expired", "no-consumer" (no live worker consumes its
  * queue), "not-registered" (none of those has the task), "newer-protocol",
  * "paused" (its queue or task is paused), "concurrency-limit" (its task or
- * queue has as many jobs running as its limit), "waiting" (its turn in the queue)
+ * queue has as many jobs running as its limit), "debounced" (later sends under
+ * its debounce key move it), "waiting" (its turn in the queue)
  * or "chord" (a chord's callback waiting for its members).
  */
 export type WhyCode =
@@ -31,6 +32,7 @@ export type WhyCode =
   | "newer-protocol"
   | "paused"
   | "concurrency-limit"
+  | "debounced"
   | "waiting"
   | "chord";
 
@@ -87,7 +89,10 @@ export async function explain(transport: Transport, inspect: Inspect, id: string
   }
 
   const now = detail.now.getTime();
-  if (job.runAt.getTime() > now) {
+  const debounce = job.runAt.getTime() > now ? (await transport.sendGatesOf(id)).find((g) => g.kind === "debounce") : undefined;
+  if (debounce) {
+    add("debounced", `It is debounced under key "${debounce.key}": it runs at ${iso(job.runAt)} (in ${seconds(job.runAt.getTime() - now)}), unless another send under that key moves it later.`);
+  } else if (job.runAt.getTime() > now) {
     add("scheduled", `It is scheduled for later: it may run from ${iso(job.runAt)} (in ${seconds(job.runAt.getTime() - now)}), set by a countdown, an eta or a retry delay.`);
   }
   if (job.expiresAt && job.expiresAt.getTime() <= now) {

@@ -109,6 +109,9 @@ export class PgJobs {
       options.uniqueWindowMs ?? null,
       notifyInline,
       encodeArgsShown(options),
+      options.gate?.kind ?? null,
+      options.gate?.key ?? null,
+      options.gate?.ms ?? null,
     ];
     this.#insertsInFlight++;
     try {
@@ -152,6 +155,10 @@ export class PgJobs {
   async pauseList(): Promise<PauseRecord[]> {
     const rows = await this.db.run("pauseList", []);
     return rows.map((r: Row) => ({ kind: r.kind, name: r.name, since: r.since }));
+  }
+
+  async sendGatesOf(id: string): Promise<{ kind: "throttle" | "debounce"; key: string }[]> {
+    return (await this.db.run("sendGateOf", [id])).map((r: Row) => ({ kind: r.kind, key: r.key }));
   }
 
   async limitUse(keys: string[]): Promise<Record<string, number>> {

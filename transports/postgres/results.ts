@@ -38,6 +38,7 @@ export class PgResults {
   async resultCleanExpired(): Promise<number> {
     const rows = await this.db.run("resultCleanExpired", []);
     await this.db.run("uniqueCleanExpired", []);
+    await this.db.run("sendGateClean", []);
     // Chords a worker made ready but died before firing, and old workflow records.
     await this.db.run("chordFire", [null, CHORD_CATCH_UP_MS]);
     await this.db.run("canvasClean", []);

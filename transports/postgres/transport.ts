@@ -80,6 +80,7 @@ export class PostgresTransport implements Transport {
   pauseSet(...a: Args<"pauseSet">) { return this.#jobs.pauseSet(...a); }
   pauseList() { return this.#jobs.pauseList(); }
   limitUse(...a: Args<"limitUse">) { return this.#jobs.limitUse(...a); }
+  sendGatesOf(...a: Args<"sendGatesOf">) { return this.#jobs.sendGatesOf(...a); }
   jobStartMany(...a: Args<"jobStartMany">) { return this.#jobs.jobStartMany(...a); }
   jobUnstartMany(...a: Args<"jobUnstartMany">) { return this.#jobs.jobUnstartMany(...a); }
   jobRetryMany(...a: Args<"jobRetryMany">) { return this.#jobs.jobRetryMany(...a); }

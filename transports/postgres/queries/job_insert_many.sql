@@ -20,6 +20,14 @@
 -- arguments (null where the sender has no redaction for its task), read in
 -- the same scan. A message without one gets its task's rule from
 -- task_redactions, when there are any (migration 0010).
+-- Throttle and debounce ($7 'throttle' or 'debounce', $8 the key, $9 the
+-- window or quiet period in ms; migration 14, docs/flow_control.md) gate the
+-- whole batch under one key. The key's row is locked by ON CONFLICT, so
+-- racing senders take turns: a throttle key is taken by the first message
+-- unless a job took it less than $9 ago; a debounce key's job, while still
+-- queued, takes the last message's arguments and waits $9 from now
+-- (debounce_push, fresh snapshot), else the last message becomes the new
+-- job. Every message of a gated batch returns the gate's job.
 -- The arrays are read as json and each element made jsonb on its own: one
 -- jsonb of the whole array cost 0.5 s to build for 20,000 messages, the
 -- elements one by one a third of that (docs/performance.md).
@@ -41,6 +49,19 @@ with input as (
       from (select case when u.until < now() then not {{schema}}.job_in_queue(u.job_id) else false end as free) t
     )
   returning key, job_id
+), gated as (
+  insert into {{schema}}.send_gates as g (kind, key, job_id, until, message, shown)
+  select $7, $8, chosen.id, now() + make_interval(secs => $9::float8 / 1000), chosen.m, chosen.shown
+  from (select id, m, shown from input order by case when $7 = 'debounce' then -n else n end limit 1) chosen
+  where $7::text is not null
+  on conflict (kind, key) do update
+    set (job_id, until) = (
+      select case when t.keep then g.job_id else excluded.job_id end, case when t.keep then g.until else excluded.until end
+      from (select case when g.kind = 'throttle' then g.until > now()
+                        else {{schema}}.debounce_push(g.job_id, excluded.message, excluded.shown, $9::float8) end as keep) t
+    ),
+    message = excluded.message, shown = excluded.shown
+  returning job_id
 ), inserted as (
   -- Straight from the array's scan, in its order (which becomes seq, FIFO):
   -- no join or sort of the messages, which spilled to disk at 20,000.
@@ -56,12 +77,13 @@ with input as (
          i.m,
          coalesce(i.shown, case when (select exists (select 1 from {{schema}}.task_redactions)) then {{schema}}.args_by_rule(i.m) end)
   from input i
-  where i.unique_key is null or exists (select 1 from keys k where k.key = i.unique_key and k.job_id = i.id)
+  where (i.unique_key is null or exists (select 1 from keys k where k.key = i.unique_key and k.job_id = i.id))
+    and ($7::text is null or i.id = (select job_id from gated))
   returning queue
 ), woken as (
   select q.queue, case when $5::boolean then pg_notify('{{jobs_channel}}', q.queue) end as notified
   from (select distinct queue from inserted) q
 )
-select coalesce(k.job_id, i.id)::text as id, (select array_agg(queue) from woken) as queues
+select coalesce((select job_id from gated), k.job_id, i.id)::text as id, (select array_agg(queue) from woken) as queues
 from input i left join keys k on k.key = i.unique_key
 order by i.n
