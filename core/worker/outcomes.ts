@@ -42,6 +42,8 @@ export interface OutcomeWriterOptions {
   events?: WorkerEvents;
   /** Called once for a job whose failure was stored (the task's onFailure hook). */
   onFailed(error: ErrorInfo, message: Message): void;
+  /** Called after each batch is written: the places its jobs held under concurrency limits are free. */
+  onWritten?(): void;
 }
 
 export class OutcomeWriter {
@@ -109,6 +111,7 @@ export class OutcomeWriter {
       if (done.has(pending.item.id)) this.#report(pending);
       else this.#discard(pending);
     }
+    this.#options.onWritten?.();
   }
 
   #report({ job, outcome, ms }: Pending<unknown>): void {

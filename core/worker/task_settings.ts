@@ -1,8 +1,8 @@
 /**
  * A worker's view of the settings that can change while it runs: rate
  * limits and time limits from the tasks' options, overridden by what
- * `tq control` stored, and the queues and tasks paused. Reloaded when a notification or a heartbeat says they
- * changed.
+ * `tq control` stored, and the queues and tasks paused. Reloaded when a
+ * notification or a heartbeat says they changed.
  */
 import type { Logger } from "../logger.ts";
 import { parseRate } from "../rate.ts";
@@ -41,7 +41,7 @@ export class TaskSettingsView {
     return this.#timeLimits.get(task);
   }
 
-  /** Applies rate and time limits: task options, overridden by settings changed at run time. */
+  /** Applies rate and time limits (task options, overridden by settings changed at run time) and the pauses. */
   async load(): Promise<void> {
     const [settings, pauses] = await Promise.all([this.transport().taskSettingList(), this.transport().pauseList()]);
     this.#paused = {

@@ -121,7 +121,12 @@ export class Worker {
     }
     const ttls = { resultTtlMs: config.resultTtlMs, failedTtlMs: config.failedTtlMs };
     const onFailed = (error: ErrorInfo, message: Message) => callOnFailure(app.registry, logger, error, message);
-    this.#outcomes = new OutcomeWriter({ transport, maxBatch: config.batchSize, ttls, logger, events: this.#events, onFailed });
+    // Under a concurrency limit, a place frees when the outcome is written: claim again then, not at the next poll.
+    const onWritten = () => {
+      const limits = this.#filter?.limits;
+      if (limits && Object.keys(limits.task).length + Object.keys(limits.queue).length > 0) this.#claims.wake();
+    };
+    this.#outcomes = new OutcomeWriter({ transport, maxBatch: config.batchSize, ttls, logger, events: this.#events, onFailed, onWritten });
     this.#maintenance = new Maintenance(transport, ttls, config.maintenanceMs, logger);
     this.#pool = createPool(options.pool ?? "async", { registry: app.registry, concurrency: this.concurrency, appModule: options.appModule, logger });
     this.#gates = new RateGates({

@@ -50,7 +50,7 @@ async function pollCost(app: App, showPlans: boolean) {
   try {
     const queries = renderSql(app.config.schema).queries;
     const next = await explain(sql, queries.jobNextRunAt, [["default"]]);
-    const claim = await explain(sql, queries.jobClaim, [["default"], 10, "bench:idle", 30_000, [], ["noop"], "{}", 10, 1, null]);
+    const claim = await explain(sql, queries.jobClaim, [["default"], 10, "bench:idle", 30_000, [], ["noop"], "{}", 10, 1]);
     if (showPlans) console.log(`-- job_next_run_at\n${next.plan}\n-- job_claim (nothing due)\n${claim.plan}`);
     return { next_ms: next.ms, next_buffers: next.buffers, claim_ms: claim.ms, claim_buffers: claim.buffers };
   } finally {

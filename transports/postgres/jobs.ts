@@ -51,9 +51,24 @@ const RESULT_NOTIFY_IDS = 200;
 const RESCUE_BATCH = 1_000;
 
 /** The insert's $6: what tq shows of each message's arguments, as JSON beside the messages, or null when none redacts. */
-export function encodeArgsShown(options: InsertOptions): string | null {
+function encodeArgsShown(options: InsertOptions): string | null {
   const shown = options.argsShown;
   return shown?.some((s) => s !== undefined) ? JSON.stringify(shown.map((s) => s ?? null)) : null;
+}
+
+/** The parameters of job_insert_many.sql, for sends and for beat's ticks. */
+export function insertParams(encodedMessages: string[], options: InsertOptions, notifyInline: boolean): unknown[] {
+  return [
+    `[${encodedMessages.join(",")}]`,
+    options.delayMs ?? null,
+    options.expiresInMs ?? null,
+    options.uniqueWindowMs ?? null,
+    notifyInline,
+    encodeArgsShown(options),
+    options.gate?.kind ?? null,
+    options.gate?.key ?? null,
+    options.gate?.ms ?? null,
+  ];
 }
 
 /** The claim's $10: the limits as JSON, or null when there are none (the claim then skips their work). */
@@ -102,17 +117,7 @@ export class PgJobs {
     // wake-up to the notifier, so the inserts' commits do not queue behind
     // the NOTIFY lock (queries/notify_many.sql).
     const notifyInline = options.sql !== undefined || this.#insertsInFlight === 0;
-    const params = [
-      `[${encodedMessages.join(",")}]`,
-      options.delayMs ?? null,
-      options.expiresInMs ?? null,
-      options.uniqueWindowMs ?? null,
-      notifyInline,
-      encodeArgsShown(options),
-      options.gate?.kind ?? null,
-      options.gate?.key ?? null,
-      options.gate?.ms ?? null,
-    ];
+    const params = insertParams(encodedMessages, options, notifyInline);
     this.#insertsInFlight++;
     try {
       const rows = await this.db.run("jobInsertMany", params, options.sql ?? this.db.sql);
@@ -131,7 +136,8 @@ export class PgJobs {
   }
 
   async jobClaim(params: ClaimParams): Promise<ClaimedJob[]> {
-    const rows = await this.db.run("jobClaim", [
+    const limits = limitsParam(params.limits);
+    const rows = await this.db.run(limits === null ? "jobClaim" : "jobClaimLimited", [
       params.queues,
       params.limit,
       params.workerId,
@@ -141,7 +147,7 @@ export class PgJobs {
       JSON.stringify(params.maxAttempts),
       params.startNow,
       PROTOCOL_VERSION,
-      limitsParam(params.limits),
+      ...(limits === null ? [] : [limits]),
     ]);
     return claimedJobs(rows);
   }

@@ -6,7 +6,7 @@
 import type { InsertOptions, ScheduleDefinition, ScheduleRecord } from "../../core/transport.ts";
 import { BeatLock } from "./beat_lock.ts";
 import type { PgConnection } from "./connection.ts";
-import { encodeArgsShown } from "./jobs.ts";
+import { insertParams } from "./jobs.ts";
 import { scheduleFromRow } from "./rows.ts";
 import type { Sql } from "./sql_client.ts";
 
@@ -54,8 +54,7 @@ export class PgSchedules {
       this.db.bounded(this.db.sql.begin(async (tx: Sql) => {
         const recorded = await this.db.run("beatTickRecord", [schedule, fireAt, jobId], tx);
         if (recorded.length === 0) return null;
-        const params = [`[${encodedMessage}]`, timing.delayMs ?? null, timing.expiresInMs ?? null, timing.uniqueWindowMs ?? null, true, encodeArgsShown(timing)];
-        const [row] = await this.db.run("jobInsertMany", params, tx);
+        const [row] = await this.db.run("jobInsertMany", insertParams([encodedMessage], timing, true), tx);
         return row.id as string;
       }))
     );
