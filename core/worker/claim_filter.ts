@@ -26,3 +26,8 @@ export function claimFilterOf(tasks: Task<any, any>[], queueLimits: Record<strin
     },
   };
 }
+
+/** Whether any task or queue has a cluster-wide concurrency limit. */
+export function hasLimits(limits: ConcurrencyLimits): boolean {
+  return Object.keys(limits.task).length + Object.keys(limits.queue).length > 0;
+}

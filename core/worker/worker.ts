@@ -14,7 +14,7 @@ import { redactionRules } from "../redact.ts";
 import { hostname, pid } from "../runtime.ts";
 import { TQ_VERSION } from "../version.ts";
 import type { ClaimedJob, ControlMessage, HeartbeatReply, JobToken, Transport, Unsubscribe, WorkerInfo, WorkerStatus } from "../transport.ts";
-import { type ClaimFilter, claimFilterOf } from "./claim_filter.ts";
+import { type ClaimFilter, claimFilterOf, hasLimits } from "./claim_filter.ts";
 import { ClaimLoop } from "./claims.ts";
 import { callOnFailure } from "./on_failure.ts";
 import { workerCommands, workerIdentity } from "./commands.ts";
@@ -122,10 +122,7 @@ export class Worker {
     const ttls = { resultTtlMs: config.resultTtlMs, failedTtlMs: config.failedTtlMs };
     const onFailed = (error: ErrorInfo, message: Message) => callOnFailure(app.registry, logger, error, message);
     // Under a concurrency limit, a place frees when the outcome is written: claim again then, not at the next poll.
-    const onWritten = () => {
-      const limits = this.#filter?.limits;
-      if (limits && Object.keys(limits.task).length + Object.keys(limits.queue).length > 0) this.#claims.wake();
-    };
+    const onWritten = () => this.#filter && hasLimits(this.#filter.limits) && this.#claims.wake();
     this.#outcomes = new OutcomeWriter({ transport, maxBatch: config.batchSize, ttls, logger, events: this.#events, onFailed, onWritten });
     this.#maintenance = new Maintenance(transport, ttls, config.maintenanceMs, logger);
     this.#pool = createPool(options.pool ?? "async", { registry: app.registry, concurrency: this.concurrency, appModule: options.appModule, logger });
@@ -331,8 +328,10 @@ export class Worker {
 
   #accept(claimed: ClaimedJob[]): void {
     // A claim that began before a pause committed may still bring its jobs.
-    const jobs = claimed.filter((job) => !this.#settings.isPaused(job));
-    if (jobs.length < claimed.length) this.#handBackPaused(claimed.filter((job) => this.#settings.isPaused(job)));
+    const jobs: ClaimedJob[] = [];
+    const paused: ClaimedJob[] = [];
+    for (const job of claimed) (this.#settings.isPaused(job) ? paused : jobs).push(job);
+    this.#handBackPaused(paused);
     this.#waiting.add(jobs);
     if (this.#events) for (const job of jobs) this.#events.received(job);
     this.#startWaiting();

@@ -24,6 +24,7 @@ import type {
 } from "../../core/transport.ts";
 import type { RedactionRule } from "../../core/redact.ts";
 import { PROTOCOL_VERSION } from "../../core/message.ts";
+import { hasLimits } from "../../core/worker/claim_filter.ts";
 import type { PgConnection } from "./connection.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -73,8 +74,7 @@ export function insertParams(encodedMessages: string[], options: InsertOptions, 
 
 /** The claim's $10: the limits as JSON, or null when there are none (the claim then skips their work). */
 function limitsParam(limits: ConcurrencyLimits | undefined): string | null {
-  if (!limits) return null;
-  return Object.keys(limits.task).length + Object.keys(limits.queue).length > 0 ? JSON.stringify(limits) : null;
+  return limits && hasLimits(limits) ? JSON.stringify(limits) : null;
 }
 
 /** Claimed rows as jobs, in claim order (RETURNING does not keep the claim's). */
