@@ -216,3 +216,29 @@ test("pausing a task holds its jobs in any queue while other tasks run; app.cont
     await dropSchema(schema);
   }
 });
+
+test("tq control pause, resume and paused: usage errors exit 2 and say what to pass; --json prints the outcome", async () => {
+  const schema = uniqueSchema("flow_cli");
+  const app = await producerApp(schema);
+  const tq = (...args: string[]) => execToEnd([...scriptCommand(CLI), ...args], { TQ_SCHEMA: schema });
+  try {
+    for (const args of [["control", "pause"], ["control", "resume", "emails", "--task", "held"]]) {
+      const refused = await tq(...args);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stderr, /needs a queue or --task, not both: tq control (pause|resume) QUEUE, or tq control (pause|resume) --task TASK/);
+    }
+    const paused = await tq("control", "pause", "--task", "held", "--json");
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.deepEqual(JSON.parse(paused.stdout), { task: "held", paused: true, wasPaused: false });
+    const listed = await tq("control", "paused", "--json");
+    assert.deepEqual(JSON.parse(listed.stdout).map((p: { kind: string; name: string }) => [p.kind, p.name]), [["task", "held"]]);
+    const resumed = await tq("control", "resume", "--task", "held");
+    assert.match(resumed.stdout, /Task held resumed/);
+    const again = await tq("control", "resume", "--task", "held");
+    assert.match(again.stdout, /Task held was not paused; nothing changed/);
+    assert.match((await tq("control", "paused")).stdout, /Nothing is paused/);
+  } finally {
+    await app.close();
+    await dropSchema(schema);
+  }
+});
