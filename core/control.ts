@@ -1,9 +1,9 @@
 /**
  * Steering a running system: revoking tasks, changing rate limits, pausing
- * queues and tasks. The
- * database holds the truth (a revoked job is deleted or marked, a setting is
- * stored), and workers are told by notification, with their heartbeat as the
- * fallback, so a worker that was between connections still learns of it.
+ * queues and tasks. The database holds the truth (a revoked job is deleted
+ * or marked, a setting or pause is stored), and workers are told by
+ * notification, with their heartbeat as the fallback, so a worker that was
+ * between connections still learns of it.
  */
 import type { Duration } from "./duration.ts";
 import { ConfigError } from "./errors.ts";

@@ -1,5 +1,6 @@
 /**
- * Turns transports/postgres/migrations/*.sql and queries/*.sql into
+ * Turns transports/postgres/migrations/*.sql and queries/*.sql (with the
+ * parts they include from queries/parts/) into
  * transports/postgres/_sql.ts, so the library (and a compiled binary) reads no
  * files at run time. Run after editing SQL: `bun scripts/gen_sql.ts`.
  * A test fails when the generated module is out of date.
@@ -38,6 +39,21 @@ export function compatibilityOf(file: string, version: number, sql: string): "ad
   return declared;
 }
 
+/**
+ * A query with each `-- include: NAME` line replaced by queries/parts/NAME.sql:
+ * text two statements share is written once (the two claims' search).
+ */
+function withParts(file: string, sql: string): string {
+  return sql.replace(/^-- include: (\w+)\n/gm, (_, name: string) => {
+    const part = join(root, "queries", "parts", `${name}.sql`);
+    try {
+      return readFileSync(part, "utf8");
+    } catch {
+      throw new Error(`${file} includes "${name}", but there is no ${part}.`);
+    }
+  });
+}
+
 /** The text of `_sql.ts` for the SQL files on disk now. */
 export function renderSqlModule(): string {
   const migrations = readdirSync(join(root, "migrations")).filter((f) => f.endsWith(".sql")).sort();
@@ -57,7 +73,7 @@ export function renderSqlModule(): string {
   }
   lines.push("];", "", "/** Named statements, one per operation. */", "export const queries = {");
   for (const file of queries) {
-    const sql = readFileSync(join(root, "queries", file), "utf8");
+    const sql = withParts(file, readFileSync(join(root, "queries", file), "utf8"));
     lines.push(`  ${camel(file.replace(/\.sql$/, ""))}: ${JSON.stringify(sql)},`);
   }
   lines.push("};", "", "export type QueryName = keyof typeof queries;", "");

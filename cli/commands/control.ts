@@ -1,8 +1,9 @@
 /**
  * `tq control`: steer running workers. revoke, rate-limit, time-limit, pause
- * and resume are stored in the database (workers are told, and a worker that was away reads
- * them on its next heartbeat); ping, shutdown, add-consumer and
- * cancel-consumer are broadcast to the live workers and their replies shown.
+ * and resume are stored in the database (workers are told, and a worker that
+ * was away reads them on its next heartbeat); ping, shutdown, add-consumer
+ * and cancel-consumer are broadcast to the live workers and their replies
+ * shown.
  */
 import type { BroadcastResult } from "../../mod.ts";
 import { parseDuration } from "../../core/duration.ts";

@@ -150,8 +150,7 @@ export class Worker {
       claimLanded: () => this.#claims.inFlight,
       onSlotFree: () => this.#slotFree(),
     });
-    // After app.ready(): tasks that an init hook registers (app.autodiscoverTasks) are claimed too.
-    const claimFilter = () => (this.#filter ??= claimFilterOf(app.registry.all(), config.queueConcurrencyLimits));
+    const claimFilter = () => this.#claimFilter();
     this.#claims = new ClaimLoop({
       transport,
       workerId: this.id,
@@ -218,7 +217,7 @@ export class Worker {
     const config = this.#app.config;
     const transport = () => this.#transport;
     const info: WorkerInfo = { id: this.id, app: this.#app.name, host: hostname(), pid, queues: this.queues, concurrency: this.concurrency,
-      tasks: this.#app.registry.names(), version: TQ_VERSION, protocol: PROTOCOL_VERSION, limits: (this.#filter ??= claimFilterOf(this.#app.registry.all(), config.queueConcurrencyLimits)).limits };
+      tasks: this.#app.registry.names(), version: TQ_VERSION, protocol: PROTOCOL_VERSION, limits: this.#claimFilter().limits };
     this.#marks = new StartMarks({ transport, workerId: this.id, leaseMs: config.leaseMs, maxBatch: config.batchSize, logger: this.#logger });
     this.#leases = new LeaseKeeper({
       transport,
@@ -299,16 +298,17 @@ export class Worker {
     }
   }
 
+  /** What claims name, computed once after app.ready(), so tasks an init hook registers (app.autodiscoverTasks) count. */
+  #claimFilter(): ClaimFilter {
+    return (this.#filter ??= claimFilterOf(this.#app.registry.all(), this.#app.config.queueConcurrencyLimits));
+  }
+
   /** The jobs revokes and lost leases act on. */
   get #held(): HeldJobs {
     return { running: this.#running, waiting: this.#waiting, pool: this.#pool, outcomes: this.#outcomes, events: this.#events, logger: this.#logger };
   }
 
-  /**
-   * Every job this worker holds a lease on: running, buffered, waiting for a
-   * rate limit, or finished with its outcome not yet written (a database
-   * outage must not let the lease of a job that succeeded run out).
-   */
+  /** Every job this worker holds a lease on: running, waiting, or with its outcome unwritten (so an outage cannot lose a success). */
   #heldJobs(): JobToken[] {
     const claimed = [...this.#running.values().map(({ job }) => job), ...this.#waiting.all()];
     return [...claimed.map(({ id, attempt }) => ({ id, attempt })), ...this.#outcomes.unwritten()];

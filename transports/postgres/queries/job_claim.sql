@@ -27,36 +27,16 @@
 -- Paused queues and tasks are left out (docs/flow_control.md, migration 13).
 -- This is the claim of a worker without concurrency limits; one with limits
 -- runs job_claim_limited.sql, the same claim with the limits' work added
--- (which costs a no-op drain about a tenth: docs/performance.md, W10). Keep
--- the two in step. `id = any(...)` makes the update take its rows by primary
--- key even in a plan made when the table was nearly empty (step 13).
+-- (docs/performance.md, W10). The search itself, shared by both, is in
+-- parts/claim_search.sql. `id = any(...)` makes the update take its rows by
+-- primary key even in a plan made when the table was nearly empty (step 13).
 with allowed as materialized (
   select array(select q from unnest($1::text[]) as q
                where not exists (select 1 from {{schema}}.pauses p where p.kind = 'queue' and p.name = q and p.paused)) as queues,
          array(select t from unnest($6::text[]) as t
                where not exists (select 1 from {{schema}}.pauses p where p.kind = 'task' and p.name = t and p.paused)) as tasks
-), next as (
-  select picked.id, row_number() over (order by picked.priority desc, picked.run_at, picked.seq) as n
-  from (
-    select c.id, c.priority, c.run_at, c.seq
-    from generate_series(9, 0, -1) as p(priority)
-    cross join lateral (
-      select j.id, j.priority, j.run_at, j.seq
-      from unnest((select queues from allowed)) as q(name)
-      cross join lateral (
-        select id, priority, run_at, seq
-        from {{schema}}.jobs
-        where state = 'queued' and queue = q.name and priority = p.priority and run_at <= now()
-          and (message->>'task' = any((select tasks from allowed)::text[]) or jsonb_typeof(message->'task') is distinct from 'string')
-          and (jsonb_typeof(message->'v') is distinct from 'number' or (message->>'v')::numeric <= $9::integer)
-        order by run_at, seq
-        limit $2
-        for update skip locked
-      ) j
-      order by j.run_at, j.seq
-    ) c
-    limit $2
-  ) picked
+),
+-- include: claim_search
 )
 update {{schema}}.jobs j
 set state = 'running',

@@ -6,7 +6,7 @@
 -- as far as limit_grant() allows under that limit's lock, and each admitted
 -- job holds its place in limit_holders while it runs (the claim raises its
 -- attempt by one, and the rows are locked since `next`). The same parameters
--- as job_claim.sql otherwise; keep the two in step.
+-- as job_claim.sql otherwise; the search is the same (parts/claim_search.sql).
 with allowed as materialized (
   select array(
            select q from unnest($1::text[]) as q
@@ -22,29 +22,8 @@ with allowed as materialized (
                   or (select count(*) from {{schema}}.limit_holders h join {{schema}}.jobs r on r.id = h.job_id
                       where h.key = 'task:' || t and r.attempt = h.attempt and r.state = 'running')
                      < ($10::text::jsonb->'task'->>t)::integer)) as tasks
-), next as (
-  select picked.id, picked.task, picked.queue, picked.attempt,
-         row_number() over (order by picked.priority desc, picked.run_at, picked.seq) as n
-  from (
-    select c.id, c.task, c.queue, c.attempt, c.priority, c.run_at, c.seq
-    from generate_series(9, 0, -1) as p(priority)
-    cross join lateral (
-      select j.id, j.task, j.queue, j.attempt, j.priority, j.run_at, j.seq
-      from unnest((select queues from allowed)) as q(name)
-      cross join lateral (
-        select id, message->>'task' as task, queue, attempt, priority, run_at, seq
-        from {{schema}}.jobs
-        where state = 'queued' and queue = q.name and priority = p.priority and run_at <= now()
-          and (message->>'task' = any((select tasks from allowed)::text[]) or jsonb_typeof(message->'task') is distinct from 'string')
-          and (jsonb_typeof(message->'v') is distinct from 'number' or (message->>'v')::numeric <= $9::integer)
-        order by run_at, seq
-        limit $2
-        for update skip locked
-      ) j
-      order by j.run_at, j.seq
-    ) c
-    limit $2
-  ) picked
+),
+-- include: claim_search
 ), limited as (
   -- Each candidate's places wanted, ranked in claim order within each limit.
   select n.id, n.attempt, k.key, k.cap, row_number() over (partition by k.key order by n.n) as rank
