@@ -38,16 +38,7 @@ with allowed as materialized (
 ),
 -- include: claim_search
 )
-update {{schema}}.jobs j
-set state = 'running',
-    attempt = j.attempt + 1,
-    worker = $3,
-    started_at = case when next.n <= $8 then now() end,
-    lease_until = now() + make_interval(secs => $4::float8 / 1000),
-    acks_late = not (j.message->>'task' = any($5::text[])),
-    max_attempts = coalesce(j.max_attempts, ($7::text::jsonb->>(j.message->>'task'))::integer, 1)
-from next
-where j.id = next.id and j.id = any(array(select id from next))
+-- include: claim_update
 returning j.id::text as id, j.attempt, j.uncharged, j.max_attempts, j.started_at is not null as started,
           coalesce(j.errors->-1->>'type' = 'WorkerLost', false) as suspect,
           j.priority, j.run_at, j.seq::float8 as seq, j.message,
