@@ -50,6 +50,12 @@ export interface AppOptions {
    * `concurrencyLimit` option.
    */
   queueConcurrencyLimits?: Record<string, number>;
+  /**
+   * Worker: most jobs running at once per group (the send option `group`)
+   * across all workers, per queue, e.g. `{ reports: 2 }`
+   * (docs/flow_control.md). Tasks have their own `groupConcurrency` option.
+   */
+  queueGroupConcurrency?: Record<string, number>;
   /** Beat: how often a standby asks for the lead, and the longest the leader waits between looks at the schedules. */
   beatCheckInterval?: Duration;
   /** Beat: how long the lead lasts unless the leader renews it; unset, 5 s or five check intervals if longer. */
@@ -105,6 +111,8 @@ export interface Config {
   maintenanceMs: number;
   /** Option `queueConcurrencyLimits`: most jobs running at once across all workers, per queue. */
   queueConcurrencyLimits: Record<string, number>;
+  /** Option `queueGroupConcurrency`: most jobs running at once per group across all workers, per queue. */
+  queueGroupConcurrency: Record<string, number>;
   /** Option `beatCheckInterval`: how often a standby beat asks for the lead. */
   beatCheckIntervalMs: number;
   /** Option `beatLease`: how long beat's lead lasts unless renewed. */
@@ -186,16 +194,16 @@ function duration(options: AppOptions, key: keyof AppOptions, fallback: number):
   return ms;
 }
 
-/** The per-queue concurrency limits, checked: queue names and whole numbers of at least 1. */
-function queueLimits(limits: unknown): Record<string, number> {
+/** Per-queue concurrency limits (option `option`), checked: queue names and whole numbers of at least 1. */
+function queueLimits(limits: unknown, option: "queueConcurrencyLimits" | "queueGroupConcurrency"): Record<string, number> {
   if (limits === undefined) return {};
   if (typeof limits !== "object" || limits === null || Array.isArray(limits)) {
-    throw new ConfigError(`Option "queueConcurrencyLimits" must map queue names to limits, e.g. { emails: 5 }, got ${JSON.stringify(limits)}.`);
+    throw new ConfigError(`Option "${option}" must map queue names to limits, e.g. { emails: 5 }, got ${JSON.stringify(limits)}.`);
   }
   for (const [queue, cap] of Object.entries(limits)) {
-    if (!D.QUEUE_NAME.test(queue)) throw new ConfigError(`Option "queueConcurrencyLimits": "${queue}" is not a queue name (1-100 characters of letters, digits and _.:-).`);
+    if (!D.QUEUE_NAME.test(queue)) throw new ConfigError(`Option "${option}": "${queue}" is not a queue name (1-100 characters of letters, digits and _.:-).`);
     if (!(Number.isInteger(cap) && cap >= 1)) {
-      throw new ConfigError(`Option "queueConcurrencyLimits": the limit of queue "${queue}" must be a whole number of at least 1, got ${JSON.stringify(cap)}.`);
+      throw new ConfigError(`Option "${option}": the limit of queue "${queue}" must be a whole number of at least 1, got ${JSON.stringify(cap)}.`);
     }
   }
   return { ...limits } as Record<string, number>;
@@ -203,7 +211,7 @@ function queueLimits(limits: unknown): Record<string, number> {
 
 /** Applies defaults and validates; throws ConfigError naming the first bad option. */
 export function resolveConfig(options: AppOptions): Config {
-  const known = new Set<string>(Object.values(ENV_VARIABLES).concat(["logger", "queueConcurrencyLimits"]));
+  const known = new Set<string>(Object.values(ENV_VARIABLES).concat(["logger", "queueConcurrencyLimits", "queueGroupConcurrency"]));
   for (const key of Object.keys(options)) {
     if (!known.has(key)) throw new ConfigError(`Unknown option "${key}". Known options: ${[...known].join(", ")}.`);
   }
@@ -249,7 +257,8 @@ export function resolveConfig(options: AppOptions): Config {
     pollIntervalMs: duration(options, "pollInterval", D.DEFAULT_POLL_INTERVAL_MS),
     shutdownGraceMs: duration(options, "shutdownGrace", D.DEFAULT_SHUTDOWN_GRACE_MS),
     maintenanceMs: duration(options, "maintenanceInterval", fromLease(D.SWEEPS_PER_LEASE, D.DEFAULT_MAINTENANCE_MS)),
-    queueConcurrencyLimits: queueLimits(options.queueConcurrencyLimits),
+    queueConcurrencyLimits: queueLimits(options.queueConcurrencyLimits, "queueConcurrencyLimits"),
+    queueGroupConcurrency: queueLimits(options.queueGroupConcurrency, "queueGroupConcurrency"),
     beatCheckIntervalMs,
     beatLeaseMs: duration(options, "beatLease", Math.max(D.DEFAULT_BEAT_LEASE_MS, D.BEAT_LEASE_PER_CHECK * beatCheckIntervalMs)),
     beatMaxBackoffMs: duration(options, "beatMaxBackoff", Math.max(D.DEFAULT_BEAT_MAX_BACKOFF_MS, beatCheckIntervalMs)),

@@ -15,13 +15,13 @@ type AllKeys<T> = Record<keyof Required<T>, true>;
 
 const TASK_OPTIONS: AllKeys<TaskOptions> = {
   name: true, queue: true, priority: true, maxRetries: true, retryDelay: true, retryBackoff: true, retryBackoffMax: true,
-  retryJitter: true, autoRetryFor: true, timeLimit: true, rateLimit: true, clusterRateLimit: true, concurrencyLimit: true, unique: true,
+  retryJitter: true, autoRetryFor: true, timeLimit: true, rateLimit: true, clusterRateLimit: true, concurrencyLimit: true, groupConcurrency: true, unique: true,
   acksLate: true, ignoreResult: true, argsSchema: true, redact: true, onFailure: true,
 };
 
 const SEND_OPTIONS: AllKeys<SendOptions> = {
   id: true, queue: true, priority: true, countdown: true, eta: true, expires: true, maxRetries: true, timeLimit: true,
-  uniqueKey: true, uniqueWindow: true, throttle: true, debounce: true, errback: true, link: true, linkError: true, kwargs: true, parentId: true, rootId: true, sql: true,
+  uniqueKey: true, uniqueWindow: true, throttle: true, debounce: true, group: true, errback: true, link: true, linkError: true, kwargs: true, parentId: true, rootId: true, sql: true,
 };
 
 const GET_OPTIONS: AllKeys<GetOptions> = { timeout: true };

@@ -53,7 +53,13 @@ export interface WorkerInfo {
   /** The newest message protocol the worker understands; it leaves newer messages to others (null: before 0.2.0, protocol 1). */
   protocol: number | null;
   /** The cluster-wide concurrency limits its code declares (null: none recorded, a tq before 0.3.0). */
-  limits?: { task: Record<string, number>; queue: Record<string, number> } | null;
+  limits?: {
+    task: Record<string, number>;
+    queue: Record<string, number>;
+    /** Per group (absent before groups were added). */
+    taskPerGroup?: Record<string, number>;
+    queuePerGroup?: Record<string, number>;
+  } | null;
 }
 
 /** What a worker reports with each heartbeat, for inspection. */
@@ -197,6 +203,10 @@ export interface QueueSummary {
   concurrencyLimit: number | null;
   /** Places of that limit taken now (jobs claimed or running); null without a limit. */
   limitUsed: number | null;
+  /** Groups (the send option `group`) with jobs waiting in it. */
+  groups: number;
+  /** Most jobs running at once per group, as live workers declare it (queueGroupConcurrency); null when none. */
+  groupConcurrency: number | null;
 }
 
 /** A job in the hot table, for lists. */
@@ -274,6 +284,8 @@ export interface JobDetail {
   /** Its job while it is queued or running; null once it finished (or when there never was one). */
   job: {
     queue: string;
+    /** The group it was sent with (the send option `group`); null when none. */
+    group: string | null;
     priority: number;
     state: "queued" | "running";
     /** Claims so far (the fencing token); `uncharged` of them did not count as attempts. */

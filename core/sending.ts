@@ -150,12 +150,21 @@ export function insertTiming(options: SendOptions, task: Partial<TaskOptions> | 
     if (ms === undefined) throw new ConfigError(`Option "uniqueWindow" must be a duration such as "10m", got ${JSON.stringify(window)}.`);
     timing.uniqueWindowMs = ms;
   }
+  if (options.group !== undefined) timing.group = groupOf(options.group);
   const gate = sendGate(options);
   if (gate) {
     timing.gate = gate;
     if (gate.kind === "debounce") timing.delayMs = gate.ms;
   }
   return timing;
+}
+
+/** The send option `group`, checked. */
+function groupOf(group: unknown): string {
+  if (typeof group !== "string" || group.length === 0 || group.length > 200) {
+    throw new ConfigError(`Send option "group" must be a string of 1-200 characters, such as a tenant id, got ${JSON.stringify(group)}.`);
+  }
+  return group;
 }
 
 /** The throttle or debounce of a send, checked: a key, a duration, and nothing it cannot be combined with. */

@@ -57,6 +57,12 @@ export interface TaskOptions {
    */
   concurrencyLimit?: number;
   /**
+   * Most jobs of this task running at once per group (the send option
+   * `group`), across all workers together (docs/flow_control.md). Jobs of a
+   * full group stay queued; other groups' jobs go on.
+   */
+  groupConcurrency?: number;
+  /**
    * Unique jobs: while a job with the same key is queued or running (and at
    * least `window` after it was sent), sending again returns that job's
    * handle. `true` derives the key from the task name and arguments.
@@ -145,6 +151,14 @@ export interface SendOptions {
    * after it started makes a new one. Every send returns the waiting job.
    */
   debounce?: { key: string; delay: Duration };
+  /**
+   * The group it belongs to, such as a tenant or a user
+   * (docs/flow_control.md): a queue's groups take turns, so one with many
+   * jobs queued does not starve one with a few, and `groupConcurrency` caps
+   * how many of a group's jobs run at once. Priorities order jobs within a
+   * group. 1-200 characters.
+   */
+  group?: string;
   /** Tasks to send if this one fails for good (Celery's link_error). */
   errback?: string | Errback | (string | Errback)[];
   /** Signatures (or any canvas) sent with this task's result when it succeeds, once each (Celery's link). */
@@ -204,9 +218,11 @@ export function validateTaskOptions(options: TaskOptions): void {
   if (timeLimit !== undefined) timeLimitMs(timeLimit, `Task "${name}": option "timeLimit"`);
   if (options.rateLimit !== undefined) parseRate(options.rateLimit, `rateLimit" of task "${name}`);
   if (options.clusterRateLimit !== undefined) parseRate(options.clusterRateLimit, `clusterRateLimit" of task "${name}`);
-  const { concurrencyLimit } = options;
-  if (concurrencyLimit !== undefined && !(Number.isInteger(concurrencyLimit) && concurrencyLimit >= 1)) {
-    throw new ConfigError(`Task "${name}": option "concurrencyLimit" must be a whole number of at least 1, got ${JSON.stringify(concurrencyLimit)}.`);
+  for (const key of ["concurrencyLimit", "groupConcurrency"] as const) {
+    const cap = options[key];
+    if (cap !== undefined && !(Number.isInteger(cap) && cap >= 1)) {
+      throw new ConfigError(`Task "${name}": option "${key}" must be a whole number of at least 1, got ${JSON.stringify(cap)}.`);
+    }
   }
   checkRedaction(name, options.redact);
 }

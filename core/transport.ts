@@ -122,6 +122,8 @@ export interface InsertOptions {
   uniqueWindowMs?: number;
   /** Throttle or debounce the batch under one key for `ms` (SendOptions.throttle, .debounce). */
   gate?: { kind: "throttle" | "debounce"; key: string; ms: number };
+  /** The group of every message of the batch (SendOptions.group). */
+  group?: string;
   /**
    * What tq shows of each message's arguments, in order (TaskOptions.redact,
    * core/redact.ts); undefined where the sender knows no redaction for its
@@ -176,6 +178,16 @@ export interface ClaimParams {
   earlyAckTasks?: string[];
   /** Cluster-wide concurrency limits this worker's code declares, by task and by queue (docs/flow_control.md). */
   limits?: ConcurrencyLimits;
+  /** Per queue, the group the worker's last claim ended on: this claim's turns start after it. */
+  groupCursor?: Record<string, string>;
+}
+
+/** What a claim took, and where the next one starts among each queue's groups. */
+export interface Claim {
+  /** The claimed jobs, in claim order. */
+  jobs: ClaimedJob[];
+  /** Per queue with groups, the group to start after next time (ClaimParams.groupCursor). */
+  groupCursor: Record<string, string>;
 }
 
 /** Cluster-wide concurrency limits: at most `cap` jobs running anywhere, per task and per queue. */
@@ -184,6 +196,10 @@ export interface ConcurrencyLimits {
   task: Record<string, number>;
   /** Most jobs of each queue held at once, by queue name. */
   queue: Record<string, number>;
+  /** Most jobs of each task held at once per group (TaskOptions.groupConcurrency); absent in older workers' records. */
+  taskPerGroup?: Record<string, number>;
+  /** Most jobs of each queue held at once per group (option queueGroupConcurrency); absent in older workers' records. */
+  queuePerGroup?: Record<string, number>;
 }
 
 /** What a pause applies to: a queue or a task. */
@@ -220,7 +236,7 @@ export interface Transport {
    */
   jobInsertMany(encodedMessages: string[], options?: InsertOptions): Promise<string[]>;
   /** Claims up to `limit` ready jobs; see ClaimParams. */
-  jobClaim(params: ClaimParams): Promise<ClaimedJob[]>;
+  jobClaim(params: ClaimParams): Promise<Claim>;
   /**
    * The running jobs `workerId` holds that are not among `knownIds`: a claim
    * whose answer was lost on a broken connection. Returned as claimed.

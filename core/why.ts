@@ -14,7 +14,8 @@ import type { JobDetail, TaskSettings, Transport, WorkerRecord } from "./transpo
  * eta or retry delay), "expired", "no-consumer" (no live worker consumes its
  * queue), "not-registered" (none of those has the task), "newer-protocol",
  * "paused" (its queue or task is paused), "concurrency-limit" (its task or
- * queue has as many jobs running as its limit), "debounced" (later sends under
+ * queue has as many jobs running as its limit), "group-full" (its group has as
+ * many jobs of its task or queue running as the cap per group), "debounced" (later sends under
  * its debounce key move it), "waiting" (its turn in the queue)
  * or "chord" (a chord's callback waiting for its members).
  */
@@ -32,6 +33,7 @@ export type WhyCode =
   | "newer-protocol"
   | "paused"
   | "concurrency-limit"
+  | "group-full"
   | "debounced"
   | "waiting"
   | "chord";
@@ -113,7 +115,7 @@ export async function explain(transport: Transport, inspect: Inspect, id: string
     const resume = p.kind === "queue" ? `tq control resume ${p.name}` : `tq control resume --task ${p.name}`;
     add("paused", `Its ${p.kind} "${p.name}" is paused since ${iso(p.since)}: no worker starts its jobs until \`${resume}\`.`);
   }
-  if (task) await explainConcurrencyLimit(transport, job.queue, task, consumers, add);
+  if (task) await explainConcurrencyLimit(transport, job.queue, job.group, task, consumers, add);
   if (task) await explainRateLimit(transport, task, add);
   if (reasons.length === 0) {
     const ahead = await transport.inspectAhead(job.queue, id);
@@ -124,27 +126,40 @@ export async function explain(transport: Transport, inspect: Inspect, id: string
   return { id, task, reasons };
 }
 
-/** A task or queue whose cluster-wide concurrency limit (as the consuming workers declare it) is full. */
+/**
+ * The key of a group's cap under a task or a queue, as the claim builds it
+ * (group_limit_key, migration 15): lengths in characters keep it unambiguous.
+ */
+function groupLimitKey(scope: "task" | "queue", name: string, group: string): string {
+  return `group:${scope}:${[...name].length}:${name}:${group}`;
+}
+
+/** A task, queue or group whose cluster-wide concurrency limit (as the consuming workers declare it) is full. */
 async function explainConcurrencyLimit(
   transport: Transport,
   queue: string,
+  group: string | null,
   task: string,
   consumers: WorkerRecord[],
   add: (code: WhyCode, text: string) => void,
 ): Promise<void> {
-  const caps = new Map<string, number>();
-  const keep = (key: string, cap: number | undefined) => cap && caps.set(key, Math.max(caps.get(key) ?? 0, cap));
+  const caps = new Map<string, { cap: number; code: WhyCode; what: string }>();
+  const keep = (key: string, cap: number | undefined, code: WhyCode, what: string) => {
+    if (cap) caps.set(key, { cap: Math.max(caps.get(key)?.cap ?? 0, cap), code, what });
+  };
   for (const worker of consumers) {
-    keep(`task:${task}`, worker.limits?.task[task]);
-    keep(`queue:${queue}`, worker.limits?.queue[queue]);
+    keep(`task:${task}`, worker.limits?.task[task], "concurrency-limit", `Its task "${task}" is at its concurrency limit`);
+    keep(`queue:${queue}`, worker.limits?.queue[queue], "concurrency-limit", `Its queue "${queue}" is at its concurrency limit`);
+    if (group === null) continue;
+    keep(groupLimitKey("task", task, group), worker.limits?.taskPerGroup?.[task], "group-full", `Its group "${group}" is full for task "${task}" (groupConcurrency)`);
+    keep(groupLimitKey("queue", queue, group), worker.limits?.queuePerGroup?.[queue], "group-full", `Its group "${group}" is full in queue "${queue}" (queueGroupConcurrency)`);
   }
   if (caps.size === 0) return;
   const used = await transport.limitUse([...caps.keys()]);
-  for (const [key, cap] of caps) {
+  for (const [key, { cap, code, what }] of caps) {
     const taken = used[key] ?? 0;
     if (taken < cap) continue;
-    const [kind, name] = [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)];
-    add("concurrency-limit", `Its ${kind} "${name}" is at its concurrency limit: ${taken} of ${cap} places are taken by jobs claimed or running; it starts when one of them ends.`);
+    add(code, `${what}: ${taken} of ${cap} places are taken by jobs claimed or running; it starts when one of them ends.`);
   }
 }
 

@@ -77,7 +77,7 @@ export async function producerApp(schema: string): Promise<App> {
   const app = new App({ databaseUrl: DATABASE_URL, schema, logLevel: "silent", pollInterval: 100 });
   await app.migrate();
   const sql = dbClient();
-  await sql.unsafe(`create table if not exists "${schema}".runs (job_id uuid not null, label text, pid integer, at timestamptz default clock_timestamp())`);
+  await sql.unsafe(`create table if not exists "${schema}".runs (job_id uuid not null, label text, pid integer, grp text, at timestamptz default clock_timestamp())`);
   await sql.end();
   return app;
 }

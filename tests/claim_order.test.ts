@@ -13,7 +13,7 @@ import { dbClient, disposeApp, testApp } from "./_helpers.ts";
 async function claimAll(app: App, queues: string[], limit: number): Promise<string[]> {
   const claimed: string[] = [];
   for (;;) {
-    const batch = await app.transport.jobClaim({
+    const { jobs: batch } = await app.transport.jobClaim({
       queues, limit, workerId: "test:claims", leaseMs: 60_000, tasks: ["job"], maxAttempts: {}, startNow: limit,
     });
     if (batch.length === 0) return claimed;

@@ -154,7 +154,7 @@ test("jobs are claimed by priority (9 first) and FIFO within a priority, and onl
     await note.applyAsync(["p1-b"], { priority: 1 });
     await note.delayMany([["p5-b"], ["p5-c"]]);
     await note.applyAsync(["other-queue"], { queue: "elsewhere", priority: 9 });
-    const claimed = await app.transport.jobClaim({ queues: ["default"], limit: 100, workerId: "test", leaseMs: 60_000, tasks: ["note"], maxAttempts: {}, startNow: 0 });
+    const { jobs: claimed } = await app.transport.jobClaim({ queues: ["default"], limit: 100, workerId: "test", leaseMs: 60_000, tasks: ["note"], maxAttempts: {}, startNow: 0 });
     // deno-lint-ignore no-explicit-any
     assert.deepEqual(claimed.map((j) => (j.message as any).args[0]), ["p9-a", "p9-b", "p5-a", "p5-b", "p5-c", "p1-a", "p1-b"]);
 
@@ -165,7 +165,7 @@ test("jobs are claimed by priority (9 first) and FIFO within a priority, and onl
       await last.get({ timeout: 10_000 });
     }, { concurrency: 1, prefetch: 0 });
     assert.deepEqual(order, ["p9-a", "p9-b", "p5-a", "p5-b", "p5-c", "p1-a", "p1-b", "last"]);
-    const elsewhere = await app.transport.jobClaim({ queues: ["elsewhere"], limit: 10, workerId: "test", leaseMs: 60_000, tasks: ["note"], maxAttempts: {}, startNow: 0 });
+    const { jobs: elsewhere } = await app.transport.jobClaim({ queues: ["elsewhere"], limit: 10, workerId: "test", leaseMs: 60_000, tasks: ["note"], maxAttempts: {}, startNow: 0 });
     assert.equal(elsewhere.length, 1, "the job routed to another queue was not run by a default-queue worker");
   } finally {
     await disposeApp(app);
@@ -262,11 +262,11 @@ test("a completion carrying a stale attempt token changes nothing", async () => 
   const transport = () => app.transport;
   try {
     const sent = await app.sendTask("add", [1, 2]);
-    const [first] = await transport().jobClaim({ queues: ["default"], limit: 1, workerId: "w1", leaseMs: 1, tasks: ["add"], maxAttempts: { add: 4 }, startNow: 1 });
+    const { jobs: [first] } = await transport().jobClaim({ queues: ["default"], limit: 1, workerId: "w1", leaseMs: 1, tasks: ["add"], maxAttempts: { add: 4 }, startNow: 1 });
     assert.equal(first.attempt, 1);
     await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(await transport().jobRescueExpired(TTLS), { requeued: 1, failed: 0, revoked: 0 });
-    const [second] = await transport().jobClaim({ queues: ["default"], limit: 1, workerId: "w2", leaseMs: 60_000, tasks: ["add"], maxAttempts: { add: 4 }, startNow: 1 });
+    const { jobs: [second] } = await transport().jobClaim({ queues: ["default"], limit: 1, workerId: "w2", leaseMs: 60_000, tasks: ["add"], maxAttempts: { add: 4 }, startNow: 1 });
     assert.equal(second.id, first.id);
     assert.equal(second.attempt, 2);
     // The presumed-dead first worker comes back and reports: ignored.

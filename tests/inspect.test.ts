@@ -113,7 +113,7 @@ test("tq inspect queues and workers show a known database state, as a table and 
     const byName = new Map(queues.map(({ oldestMs, ...rest }) => [rest.queue, { ...rest, hasOldest: oldestMs !== null }]));
     const summary = (queue: string, counts: Partial<Record<string, number | boolean | null>>) => ({
       queue, queued: 0, scheduled: 0, running: 0, failed: 0, doneLastMinute: 0, doneLastHour: 0, consumers: 0, hasOldest: false,
-      paused: false, concurrencyLimit: null, limitUsed: null, ...counts,
+      paused: false, concurrencyLimit: null, limitUsed: null, groups: 0, groupConcurrency: null, ...counts,
     });
     assert.deepEqual(byName.get("alpha"), summary("alpha", { queued: 3, scheduled: 1, hasOldest: true }));
     assert.deepEqual(byName.get("beta"), summary("beta", { failed: 1, doneLastMinute: 3, doneLastHour: 3 }), "successes and the failure count as done");
@@ -124,10 +124,10 @@ test("tq inspect queues and workers show a known database state, as a table and 
 
     const table = await tq(schema, ["inspect", "queues"]);
     assert.equal(table.code, 0, table.output);
-    assert.match(table.output, /^QUEUE\s+STATE\s+QUEUED\s+SCHEDULED\s+RUNNING\s+LIMIT\s+FAILED\s+DONE\/1M\s+DONE\/1H\s+OLDEST WAITING\s+CONSUMERS$/m);
-    assert.match(table.output, /^alpha\s+active\s+3\s+1\s+0\s+-\s+0\s+0\s+0\s+\d+(\.\d+)?(ms|s)\s+0$/m);
-    assert.match(table.output, /^beta\s+active\s+0\s+0\s+0\s+-\s+1\s+3\s+3\s+-\s+0$/m);
-    assert.match(table.output, /^epsilon\s+active\s+0\s+0\s+0\s+-\s+0\s+0\s+0\s+-\s+1$/m);
+    assert.match(table.output, /^QUEUE\s+STATE\s+QUEUED\s+SCHEDULED\s+RUNNING\s+LIMIT\s+GROUPS\s+FAILED\s+DONE\/1M\s+DONE\/1H\s+OLDEST WAITING\s+CONSUMERS$/m);
+    assert.match(table.output, /^alpha\s+active\s+3\s+1\s+0\s+-\s+0\s+0\s+0\s+0\s+\d+(\.\d+)?(ms|s)\s+0$/m);
+    assert.match(table.output, /^beta\s+active\s+0\s+0\s+0\s+-\s+0\s+1\s+3\s+3\s+-\s+0$/m);
+    assert.match(table.output, /^epsilon\s+active\s+0\s+0\s+0\s+-\s+0\s+0\s+0\s+0\s+-\s+1$/m);
     assert.ok(!table.output.includes("\x1b["), "no colour when stdout is not a terminal");
 
     const workers: { id: string; alive: boolean; host: string; pid: number; queues: string[]; version: string | null; protocol: number | null }[] =

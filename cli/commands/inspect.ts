@@ -82,7 +82,7 @@ function show<T>(flags: InspectFlags, value: T, print: (value: T) => void): numb
 
 function printQueues(rows: Awaited<ReturnType<App["inspect"]["queues"]>>): void {
   printTable(
-    ["QUEUE", "STATE", "QUEUED", "SCHEDULED", "RUNNING", "LIMIT", "FAILED", "DONE/1M", "DONE/1H", "OLDEST WAITING", "CONSUMERS"],
+    ["QUEUE", "STATE", "QUEUED", "SCHEDULED", "RUNNING", "LIMIT", "GROUPS", "FAILED", "DONE/1M", "DONE/1H", "OLDEST WAITING", "CONSUMERS"],
     rows.map((q): Cell[] => [
       q.queue,
       q.paused ? { text: "paused", colour: "yellow" } : "active",
@@ -90,6 +90,7 @@ function printQueues(rows: Awaited<ReturnType<App["inspect"]["queues"]>>): void 
       String(q.scheduled),
       String(q.running),
       q.concurrencyLimit === null ? "-" : `${q.limitUsed}/${q.concurrencyLimit}`,
+      q.groupConcurrency === null ? String(q.groups) : `${q.groups} (${q.groupConcurrency} each)`,
       q.failed ? { text: String(q.failed), colour: "red" } : "0",
       String(q.doneLastMinute),
       String(q.doneLastHour),

@@ -14,20 +14,28 @@ export interface ClaimFilter {
   limits: ConcurrencyLimits;
 }
 
-// deno-lint-ignore no-explicit-any
-export function claimFilterOf(tasks: Task<any, any>[], queueLimits: Record<string, number>): ClaimFilter {
+export function claimFilterOf(
+  // deno-lint-ignore no-explicit-any
+  tasks: Task<any, any>[],
+  queueLimits: Record<string, number>,
+  queueGroupLimits: Record<string, number>,
+): ClaimFilter {
+  const capped = (key: "concurrencyLimit" | "groupConcurrency") =>
+    Object.fromEntries(tasks.filter((task) => task.options[key]).map((task) => [task.name, task.options[key]!]));
   return {
     tasks: tasks.map((task) => task.name),
     maxAttempts: Object.fromEntries(tasks.map((task) => [task.name, (task.options.maxRetries ?? D.DEFAULT_MAX_RETRIES) + 1])),
     earlyAckTasks: tasks.filter((task) => task.options.acksLate === false).map((task) => task.name),
     limits: {
-      task: Object.fromEntries(tasks.filter((task) => task.options.concurrencyLimit).map((task) => [task.name, task.options.concurrencyLimit!])),
+      task: capped("concurrencyLimit"),
       queue: queueLimits,
+      taskPerGroup: capped("groupConcurrency"),
+      queuePerGroup: queueGroupLimits,
     },
   };
 }
 
-/** Whether any task or queue has a cluster-wide concurrency limit. */
+/** Whether any task or queue has a cluster-wide concurrency limit, overall or per group. */
 export function hasLimits(limits: ConcurrencyLimits): boolean {
-  return Object.keys(limits.task).length + Object.keys(limits.queue).length > 0;
+  return [limits.task, limits.queue, limits.taskPerGroup ?? {}, limits.queuePerGroup ?? {}].some((caps) => Object.keys(caps).length > 0);
 }

@@ -55,6 +55,8 @@ export class ClaimLoop {
   #recover = false;
   #timer?: ReturnType<typeof setTimeout>;
   #inFlight: Promise<void> = Promise.resolve();
+  /** Per queue, the group the last claim ended on: groups take turns in name order from there. */
+  #groupCursor: Record<string, string> = {};
 
   constructor(private readonly host: ClaimHost) {
     this.#window = host.prefetch;
@@ -108,8 +110,12 @@ export class ClaimLoop {
       startNow: host.startsAll() ? limit : Math.max(0, host.concurrency - running - waiting),
       earlyAckTasks: host.earlyAckTasks,
       limits: host.limits,
+      groupCursor: this.#groupCursor,
     })).then(
-      (jobs) => this.#landed(jobs, limit),
+      ({ jobs, groupCursor }) => {
+        this.#groupCursor = { ...this.#groupCursor, ...groupCursor };
+        this.#landed(jobs, limit);
+      },
       (error) => {
         this.#failures++;
         this.#recover = true;

@@ -300,7 +300,7 @@ export class Worker {
 
   /** What claims name, computed once after app.ready(), so tasks an init hook registers (app.autodiscoverTasks) count. */
   #claimFilter(): ClaimFilter {
-    return (this.#filter ??= claimFilterOf(this.#app.registry.all(), this.#app.config.queueConcurrencyLimits));
+    return (this.#filter ??= claimFilterOf(this.#app.registry.all(), this.#app.config.queueConcurrencyLimits, this.#app.config.queueGroupConcurrency));
   }
 
   /** The jobs revokes and lost leases act on. */

@@ -27,10 +27,13 @@ export async function fresh(): Promise<App> {
   return app;
 }
 
-export async function fill(app: App, n: number, countdown?: string, task = "noop"): Promise<void> {
-  for (let start = 0; start < n; start += CHUNK) {
-    const size = Math.min(CHUNK, n - start);
-    await app.sendMany(task, Array.from({ length: size }, (_, i) => [start + i]), countdown ? { countdown } : {});
+/** Sends `n` jobs of `task`; with `groups`, spread evenly over that many groups (the send option `group`). */
+export async function fill(app: App, n: number, countdown?: string, task = "noop", groups = 0): Promise<void> {
+  const chunk = groups > 0 ? Math.ceil(n / groups) : CHUNK;
+  for (let start = 0, g = 0; start < n; start += chunk, g++) {
+    const size = Math.min(chunk, n - start);
+    const options = { ...(countdown ? { countdown } : {}), ...(groups > 0 ? { group: `tenant-${g}` } : {}) };
+    await app.sendMany(task, Array.from({ length: size }, (_, i) => [start + i]), options);
   }
 }
 
@@ -50,7 +53,7 @@ async function pollCost(app: App, showPlans: boolean) {
   try {
     const queries = renderSql(app.config.schema).queries;
     const next = await explain(sql, queries.jobNextRunAt, [["default"]]);
-    const claim = await explain(sql, queries.jobClaim, [["default"], 10, "bench:idle", 30_000, [], ["noop"], "{}", 10, 1]);
+    const claim = await explain(sql, queries.jobClaim, [["default"], 10, "bench:idle", 30_000, [], ["noop"], "{}", 10, 1, "{}"]);
     if (showPlans) console.log(`-- job_next_run_at\n${next.plan}\n-- job_claim (nothing due)\n${claim.plan}`);
     return { next_ms: next.ms, next_buffers: next.buffers, claim_ms: claim.ms, claim_buffers: claim.buffers };
   } finally {
@@ -58,8 +61,8 @@ async function pollCost(app: App, showPlans: boolean) {
   }
 }
 
-async function startWorker(app: App, onStamp: (i: number, at: number) => void = () => {}) {
-  const env = { TQ_DATABASE_URL: DATABASE_URL, TQ_SCHEMA: app.config.schema, TQ_LOG_LEVEL: "error", BENCH_CONCURRENCY: "10" };
+async function startWorker(app: App, onStamp: (i: number, at: number) => void = () => {}, extraEnv: Record<string, string> = {}) {
+  const env = { TQ_DATABASE_URL: DATABASE_URL, TQ_SCHEMA: app.config.schema, TQ_LOG_LEVEL: "error", BENCH_CONCURRENCY: "10", ...extraEnv };
   return await spawnWorker(scriptCommand(WORKER), env, /^ready/, onStamp);
 }
 
@@ -89,10 +92,10 @@ async function pickup(app: App): Promise<number> {
  * by their results (counting the queue itself would scan the whole backlog on
  * every look and slow the drain it measures).
  */
-export async function drainRate(app: App, count: number): Promise<number> {
+export async function drainRate(app: App, count: number, extraEnv: Record<string, string> = {}): Promise<number> {
   const sql = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
   const finished = async () => (await sql.unsafe(`select count(*)::int as n from "${app.config.schema}".results`))[0].n as number;
-  const worker = await startWorker(app);
+  const worker = await startWorker(app, undefined, extraEnv);
   const started = performance.now();
   try {
     while ((await finished()) < count) await sleep(50);

@@ -1,10 +1,13 @@
 /**
  * W10: what flow control costs on the hot path (docs/flow_control.md). One
- * worker process (concurrency 10) drains 20,000 no-op jobs of a task with no
- * limit, of one whose cluster-wide concurrencyLimit never binds (10,000), of
- * one limited to 5, and of the unlimited task while another task is paused.
- * Each variant runs `--runs` times (3 by default), interleaved, and the
- * medians are printed with their ratio to the unlimited drain.
+ * worker process (concurrency 10) drains 20,000 no-op jobs: of a worker with
+ * no limit anywhere (the baseline); of a task without a limit on a worker
+ * whose other tasks have limits (so it runs the limited claim); of a task
+ * whose cluster-wide concurrencyLimit never binds (10,000); of one limited to
+ * 5; of the baseline task while another task is paused; sent in 100 groups;
+ * and in 100 groups under a cap per group that never binds. Each variant
+ * runs `--runs` times (3 by default), interleaved, and the medians are
+ * printed with their ratio to the baseline.
  *
  *   bun scripts/bench/flow.ts [--runs 3] [--jobs 20000]
  *
@@ -16,22 +19,28 @@ import { flag } from "./system.ts";
 interface Variant {
   name: string;
   task: string;
+  /** The worker also has the limited tasks of tq_flow_tasks.ts. */
+  limitedWorker?: boolean;
   pauseOther?: boolean;
+  groups?: number;
 }
 
 const VARIANTS: Variant[] = [
   { name: "no_limit", task: "noop" },
-  { name: "limit_10000", task: "noop_capped" },
-  { name: "limit_5", task: "noop_five" },
+  { name: "unlimited_task_limited_worker", task: "noop", limitedWorker: true },
+  { name: "limit_10000", task: "noop_capped", limitedWorker: true },
+  { name: "limit_5", task: "noop_five", limitedWorker: true },
   { name: "other_task_paused", task: "noop", pauseOther: true },
+  { name: "groups_100", task: "noop", groups: 100 },
+  { name: "groups_100_cap_10000", task: "noop_group_capped", groups: 100, limitedWorker: true },
 ];
 
 async function drainOnce(variant: Variant, jobs: number): Promise<number> {
   const app = await fresh();
   try {
     if (variant.pauseOther) await app.control.pause({ task: "fire" });
-    await fill(app, jobs, undefined, variant.task);
-    return await drainRate(app, jobs);
+    await fill(app, jobs, undefined, variant.task, variant.groups);
+    return await drainRate(app, jobs, variant.limitedWorker ? { BENCH_FLOW: "1" } : {});
   } finally {
     await app.transport.uninstall();
     await app.close();

@@ -9,12 +9,6 @@ export const noop = app.task("noop", (_i: number) => null);
 /** Does nothing and stores no result, as the peers do (they keep no results). */
 export const fire = app.task({ name: "fire", ignoreResult: true }, (_i: number) => null);
 
-/** noop under a cluster-wide concurrency limit that never binds (W10: what a limit costs). */
-export const noopCapped = app.task({ name: "noop_capped", concurrencyLimit: 10_000 }, (_i: number) => null);
-
-/** noop under a limit of 5 running at once (W10: a limit that binds). */
-export const noopFive = app.task({ name: "noop_five", concurrencyLimit: 5 }, (_i: number) => null);
-
 /** Reports when it started on stdout, for pickup latency, and returns that time. */
 export const stamp = app.task("stamp", (i: number) => {
   const at = Date.now();

@@ -4,6 +4,7 @@
  * progress, heartbeat), each fenced by the job's (id, attempt).
  */
 import type {
+  Claim,
   ClaimedJob,
   ClaimParams,
   Completion,
@@ -37,13 +38,15 @@ interface ClaimRow {
   max_attempts: number;
   started: boolean;
   suspect: boolean;
-  priority: number;
-  run_at: Date;
-  seq: number;
+  /** Its place in the claim's order. */
+  n: number;
   message: unknown;
   expired: boolean;
   revoke: "revoke" | "terminate" | null;
 }
+
+/** A row of a claim: a claimed job, or (id null) where a queue's next claim starts among its groups. */
+type ClaimResultRow = (ClaimRow & { cursor_queue: null }) | { id: null; cursor_queue: string; cursor_group: string };
 
 /** Ids per results notification: 36 characters each, under the 8,000-byte payload limit. */
 const RESULT_NOTIFY_IDS = 200;
@@ -69,6 +72,7 @@ export function insertParams(encodedMessages: string[], options: InsertOptions, 
     options.gate?.kind ?? null,
     options.gate?.key ?? null,
     options.gate?.ms ?? null,
+    options.group ?? null,
   ];
 }
 
@@ -79,7 +83,7 @@ function limitsParam(limits: ConcurrencyLimits | undefined): string | null {
 
 /** Claimed rows as jobs, in claim order (RETURNING does not keep the claim's). */
 function claimedJobs(rows: ClaimRow[]): ClaimedJob[] {
-  rows.sort((a, b) => b.priority - a.priority || a.run_at.getTime() - b.run_at.getTime() || a.seq - b.seq);
+  rows.sort((a, b) => Number(a.n) - Number(b.n));
   return rows.map((r) => ({
     id: r.id,
     attempt: r.attempt,
@@ -135,7 +139,7 @@ export class PgJobs {
     if (row.tasks.length > 0) await this.db.run("jobArgsShownFill", [row.tasks]);
   }
 
-  async jobClaim(params: ClaimParams): Promise<ClaimedJob[]> {
+  async jobClaim(params: ClaimParams): Promise<Claim> {
     const limits = limitsParam(params.limits);
     const rows = await this.db.run(limits === null ? "jobClaim" : "jobClaimLimited", [
       params.queues,
@@ -147,9 +151,16 @@ export class PgJobs {
       JSON.stringify(params.maxAttempts),
       params.startNow,
       PROTOCOL_VERSION,
+      JSON.stringify(params.groupCursor ?? {}),
       ...(limits === null ? [] : [limits]),
     ]);
-    return claimedJobs(rows);
+    const jobs: ClaimRow[] = [];
+    const groupCursor: Record<string, string> = {};
+    for (const row of rows as ClaimResultRow[]) {
+      if (row.id === null) groupCursor[row.cursor_queue] = row.cursor_group;
+      else jobs.push(row);
+    }
+    return { jobs: claimedJobs(jobs), groupCursor };
   }
 
   async pauseSet(target: PauseTarget, paused: boolean): Promise<boolean> {

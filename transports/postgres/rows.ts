@@ -46,6 +46,8 @@ export function queueSummaryFromRow(r: Row): QueueSummary {
     paused: r.paused,
     concurrencyLimit: r.concurrency_limit ?? null,
     limitUsed: r.concurrency_limit == null ? null : r.limit_used,
+    groups: r.groups,
+    groupConcurrency: r.group_concurrency ?? null,
   };
 }
 
@@ -73,6 +75,7 @@ export function jobDetailFromRow(r: Row): JobDetail {
     job: r.has_job
       ? {
         queue: r.job_queue,
+        group: r.job_group,
         priority: r.priority,
         state: r.job_state,
         attempt: r.job_attempt,

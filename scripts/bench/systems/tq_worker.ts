@@ -3,6 +3,9 @@ import { Worker } from "../../../mod.ts";
 import { collectGarbage, onSignal } from "../../../core/runtime.ts";
 import { app } from "../tq_tasks.ts";
 
+// W10's limited tasks: only when asked, since any limit changes the claim every job goes through.
+if (process.env.BENCH_FLOW === "1") await import("../tq_flow_tasks.ts");
+
 const worker = new Worker(app, { concurrency: Number(process.env.BENCH_CONCURRENCY ?? 10) });
 await worker.start();
 console.log("ready");

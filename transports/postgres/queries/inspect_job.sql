@@ -3,7 +3,7 @@
 -- their arguments as tq shows them (args_shown, migration 0010): the real
 -- ones stay in the tables, for the handler and `tq retry`.
 select now() as db_now, i.id::text as inspected_id,
-       j.id is not null as has_job, j.queue as job_queue, j.priority, j.state as job_state, j.attempt as job_attempt,
+       j.id is not null as has_job, j.queue as job_queue, nullif(j.grp, '') as job_group, j.priority, j.state as job_state, j.attempt as job_attempt,
        j.max_attempts, j.uncharged, j.interruptions as job_interruptions, j.worker as job_worker, j.run_at, j.started_at as job_started_at, j.created_at as job_created_at,
        j.lease_until, j.expires_at, j.revoke, j.errors as job_errors, j.meta as job_meta,
        case when j.args_shown is null then j.message else j.message || j.args_shown end as job_message,

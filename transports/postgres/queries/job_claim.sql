@@ -1,7 +1,9 @@
 -- Claims up to $2 ready jobs of the queues $1 for worker $3 with a lease of
--- $4 ms, highest priority first, then by due time and FIFO across the queues.
--- Each (priority, queue) is read by its own range scan of jobs_claim (queue,
--- priority desc, run_at, seq) that ends at now(): `queue = any($1)` cannot use
+-- $4 ms: jobs without a group highest priority first, then by due time and
+-- FIFO across the queues, and grouped jobs (the send option `group`,
+-- migration 15) by turns between the groups (see parts/claim_search.sql).
+-- Each (priority, queue) is read by its own range scan of jobs_claim_groups
+-- (queue, grp = '', priority desc, run_at, seq) that ends at now(): `queue = any($1)` cannot use
 -- the index order, and a scan over all priorities would read every future
 -- job that sorts ahead of the due ones (a higher priority, or an idle poll
 -- with 1,000,000 jobs scheduled for later). Priorities are walked from 9 down
@@ -30,16 +32,17 @@
 -- (docs/performance.md, W10). The search itself, shared by both, is in
 -- parts/claim_search.sql. `id = any(...)` makes the update take its rows by
 -- primary key even in a plan made when the table was nearly empty (step 13).
-with allowed as materialized (
+with recursive allowed as materialized (
   select array(select q from unnest($1::text[]) as q
                where not exists (select 1 from {{schema}}.pauses p where p.kind = 'queue' and p.name = q and p.paused)) as queues,
          array(select t from unnest($6::text[]) as t
-               where not exists (select 1 from {{schema}}.pauses p where p.kind = 'task' and p.name = t and p.paused)) as tasks
+               where not exists (select 1 from {{schema}}.pauses p where p.kind = 'task' and p.name = t and p.paused)) as tasks,
+         null::jsonb as group_task_caps,
+         null::jsonb as group_queue_caps
 ),
 -- include: claim_search
-)
+, claimed as (
 -- include: claim_update
-returning j.id::text as id, j.attempt, j.uncharged, j.max_attempts, j.started_at is not null as started,
-          coalesce(j.errors->-1->>'type' = 'WorkerLost', false) as suspect,
-          j.priority, j.run_at, j.seq::float8 as seq, j.message,
-          coalesce(j.expires_at <= now(), false) as expired, j.revoke
+-- include: claim_returning
+)
+-- include: claim_result

@@ -5,7 +5,7 @@
 -- instead of leaving them to their lease. Same columns as job_claim.sql.
 select j.id::text as id, j.attempt, j.uncharged, j.max_attempts, j.started_at is not null as started,
        coalesce(j.errors->-1->>'type' = 'WorkerLost', false) as suspect,
-       j.priority, j.run_at, j.seq::float8 as seq, j.message,
+       row_number() over (order by j.priority desc, j.run_at, j.seq) as n, j.message,
        coalesce(j.expires_at <= now(), false) as expired, j.revoke
 from {{schema}}.jobs j
 where j.worker = $1 and j.state = 'running' and j.id <> all($2::uuid[])

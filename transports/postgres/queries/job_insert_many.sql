@@ -28,6 +28,8 @@
 -- queued, takes the last message's arguments and waits $9 from now
 -- (debounce_push, fresh snapshot), else the last message becomes the new
 -- job. Every message of a gated batch returns the gate's job.
+-- $10 is the group of every message of the batch (the send option `group`;
+-- migration 15), or null for none ('' in the table).
 -- The arrays are read as json and each element made jsonb on its own: one
 -- jsonb of the whole array cost 0.5 s to build for 20,000 messages, the
 -- elements one by one a third of that (docs/performance.md).
@@ -65,7 +67,7 @@ with input as (
 ), inserted as (
   -- Straight from the array's scan, in its order (which becomes seq, FIFO):
   -- no join or sort of the messages, which spilled to disk at 20,000.
-  insert into {{schema}}.jobs (id, queue, priority, run_at, expires_at, max_attempts, message, args_shown)
+  insert into {{schema}}.jobs (id, queue, priority, run_at, expires_at, max_attempts, message, args_shown, grp)
   select i.id,
          i.m->>'queue',
          (i.m->>'priority')::smallint,
@@ -75,7 +77,8 @@ with input as (
               else (i.m->>'expires')::timestamptz end,
          (i.m->>'maxRetries')::integer + 1,
          i.m,
-         coalesce(i.shown, case when (select exists (select 1 from {{schema}}.task_redactions)) then {{schema}}.args_by_rule(i.m) end)
+         coalesce(i.shown, case when (select exists (select 1 from {{schema}}.task_redactions)) then {{schema}}.args_by_rule(i.m) end),
+         coalesce($10::text, '')
   from input i
   where (i.unique_key is null or exists (select 1 from keys k where k.key = i.unique_key and k.job_id = i.id))
     and ($7::text is null or i.id = (select job_id from gated))

@@ -1,7 +1,7 @@
 -- The claim's update, shared by job_claim.sql and job_claim_limited.sql: the
 -- jobs found by the search (parts/claim_search.sql) become running under this
 -- worker with a lease, and their attempt (the fencing token) is raised. The
--- limited claim adds a condition after it, then both return the same row.
+-- limited claim adds a condition after it, then both return the same rows.
 update {{schema}}.jobs j
 set state = 'running',
     attempt = j.attempt + 1,
