@@ -31,8 +31,10 @@ $$;
 
 -- The key of a group's cap under a task or a queue ("task" or "queue", its
 -- name, the group). Lengths make it unambiguous, as names and groups may
--- hold any character; core/why.ts builds the same key.
+-- hold any character; core/why.ts builds the same key. Only immutable
+-- operators (`::text`, not text || integer, which is stable), so PostgreSQL
+-- inlines it: called as a function it cost 10 µs a candidate in the claim.
 create function {{schema}}.group_limit_key(scope text, name text, grp text) returns text
 language sql immutable as $$
-  select 'group:' || scope || ':' || length(name) || ':' || name || ':' || grp
+  select 'group:' || scope || ':' || length(name)::text || ':' || name || ':' || grp
 $$;

@@ -22,18 +22,21 @@ with recursive allowed as materialized (
              and ($11::text::jsonb->'task'->>t is null
                   or {{schema}}.limit_used('task:' || t) < ($11::text::jsonb->'task'->>t)::integer)) as tasks,
          nullif($11::text::jsonb->'taskPerGroup', '{}'::jsonb) as group_task_caps,
-         nullif($11::text::jsonb->'queuePerGroup', '{}'::jsonb) as group_queue_caps
+         nullif($11::text::jsonb->'queuePerGroup', '{}'::jsonb) as group_queue_caps,
+         -- Parsed once here: parsing $11 for each candidate cost a third of the claim.
+         $11::text::jsonb as caps
 ),
 -- include: claim_search
 , limited as (
   -- Each candidate's places wanted, ranked in claim order within each limit.
   select n.id, n.attempt, k.key, k.cap, row_number() over (partition by k.key order by n.n) as rank
   from next n
-  cross join lateral (values ('task:' || n.task, ($11::text::jsonb->'task'->>n.task)::integer),
-                             ('queue:' || n.queue, ($11::text::jsonb->'queue'->>n.queue)::integer),
-                             ({{schema}}.group_limit_key('task', n.task, n.grp), ($11::text::jsonb->'taskPerGroup'->>n.task)::integer),
-                             ({{schema}}.group_limit_key('queue', n.queue, n.grp), ($11::text::jsonb->'queuePerGroup'->>n.queue)::integer)) as k(key, cap)
-  where k.key is not null and k.cap is not null
+  cross join (select caps from allowed) as a
+  cross join lateral (values ('task:' || n.task, (a.caps->'task'->>n.task)::integer),
+                             ('queue:' || n.queue, (a.caps->'queue'->>n.queue)::integer),
+                             ({{schema}}.group_limit_key('task', n.task, n.grp), (a.caps->'taskPerGroup'->>n.task)::integer),
+                             ({{schema}}.group_limit_key('queue', n.queue, n.grp), (a.caps->'queuePerGroup'->>n.queue)::integer)) as k(key, cap)
+  where k.cap is not null and k.key is not null
 ), granted as (
   -- Limits in key order, so two claims wanting the same limits lock them in the same order.
   select key, {{schema}}.limit_grant(key, wanted, cap) as places
