@@ -119,9 +119,10 @@ export async function explain(transport: Transport, inspect: Inspect, id: string
   if (task) await explainRateLimit(transport, task, add);
   if (reasons.length === 0) {
     const ahead = await transport.inspectAhead(job.queue, id);
+    const among = job.group === null ? `queue "${job.queue}"` : `its group "${job.group}" (the groups of queue "${job.queue}" take turns)`;
     add("waiting", ahead > 0
-      ? `It is waiting its turn: ${ahead} ready job(s) of queue "${job.queue}" come before it (higher priority, or sent earlier).`
-      : `Nothing holds it back: it is next in queue "${job.queue}" and a worker should claim it within the poll interval.`);
+      ? `It is waiting its turn: ${ahead} ready job(s) of ${among} come before it (higher priority, or sent earlier).`
+      : `Nothing holds it back: it is next in ${among} and a worker should claim it within the poll interval.`);
   }
   return { id, task, reasons };
 }
