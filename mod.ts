@@ -44,6 +44,8 @@ export type { DiscoverOptions } from "./core/discover.ts";
 export type { Duration } from "./core/duration.ts";
 export type { BackoffKind } from "./core/backoff.ts";
 export { Control } from "./core/control.ts";
+export { diagnose } from "./core/doctor.ts";
+export type { DiagnoseOptions, DoctorReport, Finding, FindingLevel } from "./core/doctor.ts";
 export { Canvas, CanvasFromData, Chain, chain, Chord, chord, Group, group, Signature } from "./core/canvas/canvas.ts";
 export type { AnyCanvas, CanvasStarter, Handle, InOf, OutOf, SignatureOptions, Startable } from "./core/canvas/canvas.ts";
 export type { CanvasData, ChainData, ChordData, GroupData, StepOptions, TaskStep } from "./core/canvas/data.ts";

@@ -7,6 +7,7 @@ import { callCommand } from "./commands/call.ts";
 import { controlCommand } from "./commands/control.ts";
 import { eventsCommand } from "./commands/events.ts";
 import { inspectCommand } from "./commands/inspect.ts";
+import { doctorCommand } from "./commands/doctor.ts";
 import { purgeCommand } from "./commands/purge.ts";
 import { reportCommand } from "./commands/report.ts";
 import { retryCommand } from "./commands/retry.ts";
@@ -148,6 +149,12 @@ function buildCli() {
     .option("-A, --app <path>", "Module of the app (for its schema)")
     .option("--json", "Print the outcome as JSON")
     .action((flags) => migrateCommand(lastValues(flags)));
+  cli
+    .command("doctor", "Check a live installation: schema, workers, leases, queues, bloat, clock, notifications, connections")
+    .option("-A, --app <path>", "Module of the app (for its schema, database and pool size)")
+    .option("--json", "Print the findings as JSON")
+    .example("tq doctor -A ./tasks.ts")
+    .action((flags) => doctorCommand(lastValues(flags)));
   cli
     .command("report", "Print what a bug report needs: versions, platform, database, schema, configuration (no password), tasks")
     .option("-A, --app <path>", "Module of the app: its configuration and tasks are reported")

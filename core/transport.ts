@@ -182,6 +182,27 @@ export interface ClaimParams {
   groupCursor?: Record<string, string>;
 }
 
+/** What `tq doctor` reads from the database; core/doctor.ts judges it. */
+export interface DoctorFacts {
+  /** Workers whose heartbeat stopped (longer than a lease ago) that still hold running jobs. */
+  deadHolders: { id: string; host: string; pid: number; silentMs: number; jobs: number }[];
+  /** Running jobs whose lease ran out long ago (no worker sweeps them), and how long ago the oldest one's did. */
+  overdue: { jobs: number; oldestMs: number | null };
+  /** Queued jobs of tasks that no live worker consuming their queue has registered. */
+  unregistered: { task: string | null; queue: string; jobs: number }[];
+  /** The hot tables: rows, dead rows, bytes, and their last vacuum. */
+  tables: { name: string; live: number; dead: number; tableBytes: number; indexBytes: number; lastVacuum: Date | null }[];
+  /** Whether the server's autovacuum is on. */
+  autovacuum: boolean;
+  maxConnections: number;
+  reservedConnections: number;
+  /** Client connections open on the server now. */
+  connections: number;
+  liveWorkers: number;
+  /** Tables and indexes this tq's migrations make that the schema lacks. */
+  missing: string[];
+}
+
 /** What a claim took, and where the next one starts among each queue's groups. */
 export interface Claim {
   /** The claimed jobs, in claim order. */
@@ -382,6 +403,10 @@ export interface Transport {
   serverVersion(): Promise<string>;
   /** The database clock's now, which decides every countdown, expiry and lease; asking creates and migrates nothing. */
   clockNow(): Promise<Date>;
+  /** What `tq doctor` judges: workers are dead after `staleMs`, a lease is overdue `overdueMs` after it ran out. Reads only. */
+  doctorFacts(staleMs: number, overdueMs: number): Promise<DoctorFacts>;
+  /** Milliseconds until a notification is heard by a LISTEN of this transport; null when not within `timeoutMs`. */
+  notifyRoundTrip(timeoutMs: number): Promise<number | null>;
   /** Deletes everything tq stored: all jobs, results and workers of this app's schema. */
   uninstall(): Promise<void>;
   close(): Promise<void>;

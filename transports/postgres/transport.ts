@@ -14,6 +14,7 @@ import type { Config } from "../../core/config.ts";
 import type { Transport } from "../../core/transport.ts";
 import { PgConnection, type PostgresTransportOptions } from "./connection.ts";
 import { PgCanvas } from "./canvas.ts";
+import { PgDoctor } from "./doctor.ts";
 import { PgInspection } from "./inspection.ts";
 import { PgVacuum } from "./vacuum.ts";
 import { PgJobs } from "./jobs.ts";
@@ -36,6 +37,7 @@ export class PostgresTransport implements Transport {
   readonly #vacuum: PgVacuum;
   readonly #schedules: PgSchedules;
   readonly #canvas: PgCanvas;
+  readonly #doctor: PgDoctor;
 
   constructor(options: PostgresTransportOptions) {
     this.#db = new PgConnection(options);
@@ -45,6 +47,7 @@ export class PostgresTransport implements Transport {
     this.#vacuum = new PgVacuum(this.#db);
     this.#schedules = new PgSchedules(this.#db);
     this.#canvas = new PgCanvas(this.#db);
+    this.#doctor = new PgDoctor(this.#db);
     // A completion that made chords ready fires them after its commit.
     this.#jobs.onChordsReady = (ids) => this.#canvas.chordFire(ids);
   }
@@ -128,6 +131,8 @@ export class PostgresTransport implements Transport {
   inspectAhead(...a: Args<"inspectAhead">) { return this.#inspection.inspectAhead(...a); }
   migrationStatus() { return this.#inspection.migrationStatus(); }
   clockNow() { return this.#inspection.clockNow(); }
+  doctorFacts(...a: Args<"doctorFacts">) { return this.#doctor.doctorFacts(...a); }
+  notifyRoundTrip(...a: Args<"notifyRoundTrip">) { return this.#doctor.notifyRoundTrip(...a); }
 
   // Schedules and beat (schedules.ts)
   scheduleList() { return this.#schedules.scheduleList(); }
