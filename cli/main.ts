@@ -147,6 +147,7 @@ function buildCli() {
   cli
     .command("migrate", "Create or update tq's tables (also done automatically on first use)")
     .option("-A, --app <path>", "Module of the app (for its schema)")
+    .option("--roles", "Also create the schema's producer, worker and inspector roles (docs/security.md)")
     .option("--json", "Print the outcome as JSON")
     .action((flags) => migrateCommand(lastValues(flags)));
   cli

@@ -182,6 +182,13 @@ export interface ClaimParams {
   groupCursor?: Record<string, string>;
 }
 
+/** The least-privilege roles of a schema (`tq migrate --roles`, docs/security.md). */
+export interface SchemaRoles {
+  producer: string;
+  worker: string;
+  inspector: string;
+}
+
 /** What `tq doctor` reads from the database; core/doctor.ts judges it. */
 export interface DoctorFacts {
   /** Workers whose heartbeat stopped (longer than a lease ago) that still hold running jobs. */
@@ -409,5 +416,7 @@ export interface Transport {
   notifyRoundTrip(timeoutMs: number): Promise<number | null>;
   /** Deletes everything tq stored: all jobs, results and workers of this app's schema. */
   uninstall(): Promise<void>;
+  /** Creates the schema's producer, worker and inspector roles (or refreshes their grants); run by the schema's owner. */
+  rolesGrant(): Promise<SchemaRoles>;
   close(): Promise<void>;
 }

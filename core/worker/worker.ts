@@ -33,6 +33,7 @@ import { StartMarks } from "./start_marks.ts";
 import { TaskSettingsView } from "./task_settings.ts";
 import { WaitingJobs } from "./waiting_jobs.ts";
 import { WorkerEvents } from "./worker_events.ts";
+import { requireInstalled } from "../inspect.ts";
 
 export type { StopReport } from "./shutdown.ts";
 export type { WorkerStats } from "./outcomes.ts";
@@ -210,7 +211,9 @@ export class Worker {
   async start(): Promise<void> {
     await this.#app.ready();
     this.#transport = this.#app.transport;
-    await this.#transport.migrate();
+    // With migrate off (a worker under the least-privilege role, docs/security.md) it only checks the schema is current.
+    if (this.#app.config.migrate) await this.#transport.migrate();
+    else await requireInstalled(this.#transport, `schema "${this.#app.config.schema}"`);
     // Jobs sent by name without the code are redacted by the rules of the tasks this worker has (docs/security.md).
     await this.#transport.taskRedactionPutMany(redactionRules(this.#app.registry.all()));
     if (this.#stopping) return;

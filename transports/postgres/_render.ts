@@ -9,6 +9,10 @@ function substitutions(schema: string): Record<string, string> {
     results_channel: `${schema}_results`,
     control_channel: `${schema}_control`,
     events_channel: `${schema}_events`,
+    // The roles of `tq migrate --roles`, named after the schema (docs/security.md).
+    producer_role: `"${schema}_producer"`,
+    worker_role: `"${schema}_worker"`,
+    inspector_role: `"${schema}_inspector"`,
   };
 }
 

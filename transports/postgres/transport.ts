@@ -15,6 +15,7 @@ import type { Transport } from "../../core/transport.ts";
 import { PgConnection, type PostgresTransportOptions } from "./connection.ts";
 import { PgCanvas } from "./canvas.ts";
 import { PgDoctor } from "./doctor.ts";
+import { rolesGrant } from "./roles.ts";
 import { PgInspection } from "./inspection.ts";
 import { PgVacuum } from "./vacuum.ts";
 import { PgJobs } from "./jobs.ts";
@@ -131,6 +132,7 @@ export class PostgresTransport implements Transport {
   inspectAhead(...a: Args<"inspectAhead">) { return this.#inspection.inspectAhead(...a); }
   migrationStatus() { return this.#inspection.migrationStatus(); }
   clockNow() { return this.#inspection.clockNow(); }
+  rolesGrant() { return rolesGrant(this.#db); }
   doctorFacts(...a: Args<"doctorFacts">) { return this.#doctor.doctorFacts(...a); }
   notifyRoundTrip(...a: Args<"notifyRoundTrip">) { return this.#doctor.notifyRoundTrip(...a); }
 
