@@ -11,6 +11,7 @@ import type { BroadcastOptions, BroadcastResult } from "./inspect.ts";
 import { parseRate, type Rate } from "./rate.ts";
 import { timeLimitMs } from "./task.ts";
 import type { PauseRecord, PauseTarget, RevokeOutcome, Transport } from "./transport.ts";
+import { textProblem } from "./storable.ts";
 
 type Broadcast = (command: string, args: Record<string, unknown>, options: BroadcastOptions) => Promise<BroadcastResult>;
 
@@ -148,5 +149,7 @@ function checkedTarget(target: PauseTarget, verb: string): PauseTarget {
   if (named.length !== 1 || typeof named[0] !== "string" || named[0] === "") {
     throw new ConfigError(`app.control.${verb}() takes { queue: "name" } or { task: "name" }: one non-empty name, got ${JSON.stringify(target)}.`);
   }
+  const problem = textProblem(named[0]);
+  if (problem) throw new ConfigError(`app.control.${verb}(): the name ${JSON.stringify(named[0])} contains ${problem}: no queue or task has it.`);
   return queue !== undefined ? { queue: queue as string } : { task: task as string };
 }

@@ -2,7 +2,7 @@
 import * as D from "./defaults.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError, InvalidArguments } from "./errors.ts";
-import { storableProblem } from "./storable.ts";
+import { storableProblem, textProblem } from "./storable.ts";
 import { createHash } from "node:crypto";
 import { assertMessage, type Message, PROTOCOL_VERSION } from "./message.ts";
 import { newId } from "./ids.ts";
@@ -39,6 +39,8 @@ export function buildMessage(
   defaults: MessageDefaults,
 ): Message {
   if (!Array.isArray(args)) throw new ConfigError(`Arguments of task "${name}" must be an array, got ${typeof args}.`);
+  assertStorableText("The task name", name);
+  if (options.uniqueKey !== undefined) assertStorableText(`Send option "uniqueKey"`, options.uniqueKey);
   assertStorableArguments(name, args, options.kwargs);
   const id = options.id ?? newId();
   const message: Message = {
@@ -164,7 +166,18 @@ function groupOf(group: unknown): string {
   if (typeof group !== "string" || group.length === 0 || group.length > 200) {
     throw new ConfigError(`Send option "group" must be a string of 1-200 characters, such as a tenant id, got ${JSON.stringify(group)}.`);
   }
+  assertStorableText(`Send option "group"`, group);
   return group;
+}
+
+/**
+ * Refuses a name or key PostgreSQL cannot store (a NUL character, half of a
+ * UTF-16 pair) before anything is written; the server would refuse the whole
+ * statement with an error that names neither.
+ */
+function assertStorableText(what: string, text: string): void {
+  const problem = typeof text === "string" ? textProblem(text) : undefined;
+  if (problem) throw new ConfigError(`${what} ${JSON.stringify(text)} cannot be sent: it contains ${problem}. Nothing was sent.`);
 }
 
 /** The throttle or debounce of a send, checked: a key, a duration, and nothing it cannot be combined with. */
@@ -188,5 +201,6 @@ function sendGate(options: SendOptions): InsertOptions["gate"] {
       throw new ConfigError(`Send option "${kind}" cannot be used with "${other}": ${kind === "debounce" ? "the debounce delay decides when it runs" : "the throttle key decides which send makes the job"}.`);
     }
   }
+  assertStorableText(`The key of send option "${kind}"`, gate.key);
   return { kind, key: gate.key, ms };
 }

@@ -26,7 +26,7 @@ const MAX_ERROR_TYPE_CHARS = 200;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Why `text` cannot be stored in PostgreSQL, or undefined. */
-function textProblem(text: string): string | undefined {
+export function textProblem(text: string): string | undefined {
   if (text.includes("\u0000")) return "a NUL character (\\u0000), which PostgreSQL cannot store in text or jsonb";
   if (LONE_SURROGATE.test(text)) return "a lone UTF-16 surrogate (half of a character), which is not valid Unicode";
   return undefined;

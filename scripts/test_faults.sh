@@ -11,6 +11,8 @@
 # TQ_FAULTS_RESTART_CMD says how to restart it. Without either, that test is
 # skipped and says why.
 #
+# It also runs the hostile-input property test for longer, with a fresh seed.
+#
 # `bash scripts/test_faults.sh bun|deno` runs one runtime.
 set -euo pipefail
 only="${1:-}"
@@ -36,6 +38,13 @@ run() {
 }
 
 restart_test="after a real server restart"
+
+# The hostile-input property test (tests/hostile_input.test.ts), longer than
+# in the suite (100,000 generated names and payloads) and with a seed of its
+# own each time; a failure prints the seed that replays it.
+seed="${TQ_PROPERTY_SEED:-$RANDOM$RANDOM}"
+echo "== hostile input: 200 runs of 500, seed $seed (TQ_PROPERTY_SEED=$seed replays it) =="
+TQ_PROPERTY_RUNS="${TQ_PROPERTY_RUNS:-200}" TQ_PROPERTY_SEED="$seed" "$bin/bun" test --timeout 3600000 tests/hostile_input.test.ts
 
 if [[ -n "${TQ_FAULTS_RESTART_CMD:-}" ]]; then
   export TQ_FAULTS_RESTART_CMD
