@@ -67,7 +67,9 @@ test("a queue's concurrency limit (queueConcurrencyLimits) holds across 3 worker
 test("tq control pause stops new starts within a second, holds across a worker restart, shows in inspect; resume starts them again", async () => {
   await withWorkers("flow_pause", "pausable", 4, async ({ schema, app, sql, workers }) => {
     const tq = (...args: string[]) => execToEnd([...scriptCommand(CLI), ...args], { TQ_SCHEMA: schema });
-    await app.sendMany("pausable", Array.from({ length: 200 }, () => [100]), { queue: "pausable" });
+    // Enough work (600 × 100 ms on 12 slots: 5 s) that a loaded machine still pauses it halfway.
+    const total = 600;
+    await app.sendMany("pausable", Array.from({ length: total }, () => [100]), { queue: "pausable" });
     await eventually(async () => (await ended(sql, schema, "pausable")) >= 10, 20_000, "the first jobs");
 
     const paused = await tq("control", "pause", "pausable");
@@ -82,7 +84,7 @@ test("tq control pause stops new starts within a second, holds across a worker r
     assert.equal(await startsAfter(), 0, "no job started more than a second after the pause");
     const [{ held }] = await sql.unsafe(`select count(*)::int as held from "${schema}".jobs where state = 'running'`);
     assert.equal(held, 0, "running ones finished and claimed ones went back");
-    const left = 200 - await ended(sql, schema, "pausable");
+    const left = total - await ended(sql, schema, "pausable");
     assert.ok(left > 0);
 
     const queues = await tq("inspect", "queues", "--json");
@@ -98,7 +100,7 @@ test("tq control pause stops new starts within a second, holds across a worker r
     assert.equal(await startsAfter(), 0, "the new worker started none");
 
     assert.equal(await app.control.resume({ queue: "pausable" }), true, "it was paused");
-    await eventually(async () => (await ended(sql, schema, "pausable")) === 200, 60_000, "every job after the resume");
+    await eventually(async () => (await ended(sql, schema, "pausable")) === total, 60_000, "every job after the resume");
     const [{ attempts }] = await sql.unsafe(`select max(attempts)::int as attempts from "${schema}".results`);
     assert.equal(attempts, 1, "jobs handed back at the pause were not charged an attempt");
   });
