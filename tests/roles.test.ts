@@ -97,7 +97,7 @@ test("tq migrate --roles: producer, worker and inspector each work through tq, a
         `update "${schema}".migrations set name = 'x'`,
         `select * from "${schema}".workers`,
       ],
-      worker: [...everyone, `drop schema "${schema}" cascade`],
+      worker: [...everyone, `drop schema "${schema}" cascade`, `update "${schema}".migrations set name = 'x'`, `delete from "${schema}".migrations`],
       inspector: [
         ...everyone,
         `insert into "${schema}".jobs (id, queue, priority, message) values (gen_random_uuid(), 'q', 5, '{}')`,

@@ -34,6 +34,8 @@ grant select, insert, update, delete on all tables in schema {{schema}} to {{wor
 grant usage, select on all sequences in schema {{schema}} to {{worker_role}};
 alter default privileges in schema {{schema}} grant select, insert, update, delete on tables to {{worker_role}};
 alter default privileges in schema {{schema}} grant usage, select on sequences to {{worker_role}};
+-- Which migrations ran is the owner's record: workers read it.
+revoke insert, update, delete on {{schema}}.migrations from {{worker_role}};
 
 -- The producer writes new jobs and what makes sends unique or gated; of a
 -- queued job it may only change what a debounce changes.
