@@ -351,3 +351,31 @@ export interface ScheduleRecord extends ScheduleDefinition {
   /** When its definition last changed, by the database clock. */
   updatedAt: Date;
 }
+
+/** The least-privilege roles of a schema (`tq migrate --roles`, docs/security.md). */
+export interface SchemaRoles {
+  producer: string;
+  worker: string;
+  inspector: string;
+}
+
+/** What `tq doctor` reads from the database; core/doctor.ts judges it. */
+export interface DoctorFacts {
+  /** Workers whose heartbeat stopped (longer than a lease ago) that still hold running jobs. */
+  deadHolders: { id: string; host: string; pid: number; silentMs: number; jobs: number }[];
+  /** Running jobs whose lease ran out long ago (no worker sweeps them), and how long ago the oldest one's did. */
+  overdue: { jobs: number; oldestMs: number | null };
+  /** Queued jobs of tasks that no live worker consuming their queue has registered. */
+  unregistered: { task: string | null; queue: string; jobs: number }[];
+  /** The hot tables: rows, dead rows, bytes, and their last vacuum. */
+  tables: { name: string; live: number; dead: number; tableBytes: number; indexBytes: number; lastVacuum: Date | null }[];
+  /** Whether the server's autovacuum is on. */
+  autovacuum: boolean;
+  maxConnections: number;
+  reservedConnections: number;
+  /** Client connections open on the server now. */
+  connections: number;
+  liveWorkers: number;
+  /** Tables and indexes this tq's migrations make that the schema lacks. */
+  missing: string[];
+}

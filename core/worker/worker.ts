@@ -207,13 +207,11 @@ export class Worker {
     return this.#outcomes.stats;
   }
 
-  /** Connects, registers, and starts consuming. Resolves once the worker is consuming (or was stopped first). */
+  /** Connects, migrates (with migrate off only checks the schema: docs/security.md), registers, and consumes; resolves once consuming. */
   async start(): Promise<void> {
     await this.#app.ready();
     this.#transport = this.#app.transport;
-    // With migrate off (a worker under the least-privilege role, docs/security.md) it only checks the schema is current.
-    if (this.#app.config.migrate) await this.#transport.migrate();
-    else await requireInstalled(this.#transport, `schema "${this.#app.config.schema}"`);
+    await (this.#app.config.migrate ? this.#transport.migrate() : requireInstalled(this.#transport, `schema "${this.#app.config.schema}"`));
     // Jobs sent by name without the code are redacted by the rules of the tasks this worker has (docs/security.md).
     await this.#transport.taskRedactionPutMany(redactionRules(this.#app.registry.all()));
     if (this.#stopping) return;
