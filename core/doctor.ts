@@ -13,6 +13,7 @@ export type FindingLevel = "ok" | "note" | "warn" | "fail";
 export interface Finding {
   /** Which check: schema, drift, dead-workers, overdue-leases, no-consumer, unregistered, bloat, autovacuum, clock, notify, connections. */
   check: string;
+  /** How much it matters: "ok", "note", "warn" or "fail". */
   level: FindingLevel;
   /** What was found, with figures. */
   message: string;
@@ -20,12 +21,15 @@ export interface Finding {
   action?: string;
 }
 
+/** What `diagnose()` found: one finding per check (or several, one per problem). */
 export interface DoctorReport {
+  /** Every finding, in the order the checks ran. */
   findings: Finding[];
   /** True when a finding is "warn" or "fail": `tq doctor` exits non-zero. */
   needsAction: boolean;
 }
 
+/** Options of `diagnose()`, mainly for tests. */
 export interface DiagnoseOptions {
   /** This host's clock (ms since the epoch), compared with the database's. */
   localNow?: () => number;
