@@ -116,3 +116,7 @@ export const DEFAULT_FAILED_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** A queue name: 1-100 letters, digits or _.:- (the message schema says the same). */
 export const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+/** Dead rows a hot table may carry before tq vacuums it (and `tq doctor` reports it), plus VACUUM_SHARE of its live ones. */
+export const VACUUM_DEAD_ROWS = 10_000;
+export const VACUUM_SHARE = 0.2;

@@ -4,6 +4,8 @@
  * here, each finding with the action that settles it.
  */
 import type { App } from "./app.ts";
+import { VACUUM_DEAD_ROWS, VACUUM_SHARE } from "./defaults.ts";
+import { clockSkewMs } from "./report.ts";
 import type { DoctorFacts, QueueSummary } from "./transport.ts";
 
 /** "ok": nothing to do; "note": worth knowing, nothing to do; "warn" and "fail" need action. */
@@ -37,9 +39,6 @@ export interface DiagnoseOptions {
   notifyTimeoutMs?: number;
 }
 
-/** Dead rows beyond this many, and beyond DEAD_SHARE of the live ones, are bloat. */
-const DEAD_ROWS = 10_000;
-const DEAD_SHARE = 0.2;
 /** A clock this far from the database's is reported. */
 const SKEW_MS = 1_000;
 /** A notification slower than this is reported. */
@@ -72,10 +71,7 @@ export async function diagnose(app: App, options: DiagnoseOptions = {}): Promise
 
   const staleMs = app.config.leaseMs;
   const overdueMs = Math.max(60_000, 3 * app.config.maintenanceMs);
-  const localNow = options.localNow ?? Date.now;
-  const before = localNow();
-  const dbNow = (await transport.clockNow()).getTime();
-  const skewMs = dbNow - (before + localNow()) / 2;
+  const skewMs = await clockSkewMs(() => transport.clockNow(), options.localNow);
   const facts = await transport.doctorFacts(staleMs, overdueMs);
   const queues = await transport.inspectQueues(staleMs);
   findings.push(...judgeFacts(facts, queues, { overdueMs, poolSize: app.config.poolSize }));
@@ -132,7 +128,8 @@ export function judgeFacts(facts: DoctorFacts, queues: QueueSummary[], limits: {
 function judgeTables(facts: DoctorFacts): Finding[] {
   const findings: Finding[] = [];
   for (const t of facts.tables) {
-    if (t.dead > DEAD_ROWS && t.dead > DEAD_SHARE * t.live) {
+    // Bloat is what tq's own vacuum would clean: the same threshold.
+    if (t.dead > VACUUM_DEAD_ROWS + VACUUM_SHARE * t.live) {
       const vacuumed = t.lastVacuum ? `last vacuumed ${t.lastVacuum.toISOString()}` : "never vacuumed";
       findings.push({
         check: "bloat",

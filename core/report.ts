@@ -121,10 +121,9 @@ async function readDatabase(app: App, report: Report): Promise<void> {
   const transport = app.transport;
   report.database.server = await transport.serverVersion();
   report.database.reachable = true;
-  const sent = Date.now();
-  const now = await app.now();
+  let now = new Date();
+  report.database.clockSkewMs = await clockSkewMs(async () => (now = await app.now()));
   report.database.now = now.toISOString();
-  report.database.clockSkewMs = Math.round(now.getTime() - (sent + Date.now()) / 2);
   const { applied, latest, incompatible } = await transport.migrationStatus();
   report.schema = { ...report.schema, installed: applied > 0, applied, latest, incompatible };
 }
@@ -157,4 +156,14 @@ function scrubbed<T>(value: T, secrets: string[]): T {
     return v;
   };
   return walk(value) as T;
+}
+
+/**
+ * The database clock minus this host's (`localNow`), in ms, rounded: the
+ * database's time against the middle of the round trip that read it.
+ */
+export async function clockSkewMs(readDatabaseClock: () => Promise<Date>, localNow: () => number = Date.now): Promise<number> {
+  const sent = localNow();
+  const at = (await readDatabaseClock()).getTime();
+  return Math.round(at - (sent + localNow()) / 2);
 }

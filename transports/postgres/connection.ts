@@ -213,6 +213,16 @@ export class PgConnection {
     return rows;
   }
 
+  /**
+   * Runs named statement `name` without migrating first: for what may look
+   * at a schema that is missing or behind (migration status, the clock,
+   * `tq doctor`) and must create nothing.
+   */
+  // deno-lint-ignore no-explicit-any
+  async read(name: QueryName, params: unknown[] = []): Promise<any> {
+    return await this.guard(() => this.bounded(this.sql.unsafe(this.rendered.queries[name], params, { prepare: true })));
+  }
+
   /** Applies the migrations that are missing; returns how many ran. */
   async migrate(): Promise<number> {
     const applied = await this.guard(() => this.bounded(runMigrations(this.sql, this.rendered, {

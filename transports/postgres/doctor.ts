@@ -22,7 +22,7 @@ export class PgDoctor {
   constructor(private readonly db: PgConnection) {}
 
   async doctorFacts(staleMs: number, overdueMs: number): Promise<DoctorFacts> {
-    const [row] = await this.#read(this.db.rendered.queries.doctorFacts, [staleMs, overdueMs, this.db.options.schema]);
+    const [row] = await this.db.read("doctorFacts", [staleMs, overdueMs, this.db.options.schema]);
     const present = new Set<string>(row.relations);
     return {
       deadHolders: row.dead_holders.map((d: Row) => ({ id: d.id, host: d.host, pid: d.pid, silentMs: Math.round(d.silent_ms), jobs: d.jobs })),
@@ -58,16 +58,12 @@ export class PgDoctor {
     try {
       await ready;
       const sent = performance.now();
-      await this.#read(this.db.rendered.queries.doctorNotify, [channel, payload]);
+      await this.db.read("doctorNotify", [channel, payload]);
       const at = await Promise.race([arrived, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)))]);
       return at === null ? null : Math.max(0, Math.round(at - sent));
     } finally {
       clearTimeout(timer);
       await unsubscribe();
     }
-  }
-
-  #read(query: string, params: unknown[]): Promise<Row[]> {
-    return this.db.guard(() => this.db.bounded(this.db.sql.unsafe(query, params as never[], { prepare: true })));
   }
 }

@@ -141,17 +141,16 @@ export class PgInspection {
    */
   async migrationStatus(): Promise<{ applied: number; latest: number; incompatible: string | null }> {
     const latest = this.db.rendered.latestMigration;
-    const read = (query: string): Promise<Row[]> => this.db.guard(() => this.db.bounded(this.db.sql.unsafe(query, [], { prepare: true })));
-    const [{ installed }] = await read(this.db.rendered.queries.migrationInstalled);
+    const [{ installed }] = await this.db.read("migrationInstalled");
     if (!installed) return { applied: 0, latest, incompatible: null };
-    const applied = (await read(this.db.rendered.queries.migrationVersions)) as AppliedMigration[];
+    const applied = (await this.db.read("migrationVersions")) as AppliedMigration[];
     const incompatible = incompatibility(applied, latest, this.db.options.schema);
     return { applied: Math.max(0, ...applied.map((r) => r.version)), latest, incompatible };
   }
 
   /** The database clock's now. Like migrationStatus, it runs without migrating first: reading the clock creates nothing. */
   async clockNow(): Promise<Date> {
-    const [row] = await this.db.guard<Row[]>(() => this.db.bounded(this.db.sql.unsafe(this.db.rendered.queries.clockNow, [], { prepare: true })));
+    const [row] = await this.db.read("clockNow");
     return row.now;
   }
 

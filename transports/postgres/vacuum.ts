@@ -6,12 +6,10 @@
  * steps over them and a sustained drain slows to a crawl
  * (docs/performance.md, W9).
  */
+import { VACUUM_DEAD_ROWS, VACUUM_SHARE } from "../../core/defaults.ts";
 import type { VacuumedTable } from "../../core/transport.ts";
 import type { PgConnection } from "./connection.ts";
 
-/** Dead rows a table may carry before tq vacuums it, plus VACUUM_SHARE of its live ones. */
-const VACUUM_DEAD_ROWS = 10_000;
-const VACUUM_SHARE = 0.2;
 
 /** With autovacuum on, a table over the threshold with no vacuum finished this long is one it is not keeping up with. */
 const AUTOVACUUM_BEHIND_MS = 120_000;

@@ -26,9 +26,7 @@ with names as (
   from {{schema}}.queue_stats where minute >= date_trunc('minute', now()) - interval '1 hour' group by queue
 ), limits as (
   -- The queue limits live workers' code declares (migration 13), and the places taken.
-  select l.key as queue, max(l.value::integer) as cap,
-         (select count(*) from {{schema}}.limit_holders h join {{schema}}.jobs j on j.id = h.job_id
-          where h.key = 'queue:' || l.key and j.attempt = h.attempt and j.state = 'running') as used
+  select l.key as queue, max(l.value::integer) as cap, {{schema}}.limit_used('queue:' || l.key) as used
   from {{schema}}.workers w, jsonb_each_text(coalesce(w.limits->'queue', '{}')) as l
   where w.heartbeat_at > now() - make_interval(secs => $1::float8 / 1000)
   group by l.key
