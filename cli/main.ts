@@ -8,6 +8,7 @@ import { controlCommand } from "./commands/control.ts";
 import { eventsCommand } from "./commands/events.ts";
 import { inspectCommand } from "./commands/inspect.ts";
 import { doctorCommand } from "./commands/doctor.ts";
+import { keysCommand } from "./commands/keys.ts";
 import { purgeCommand } from "./commands/purge.ts";
 import { reportCommand } from "./commands/report.ts";
 import { retryCommand } from "./commands/retry.ts";
@@ -156,6 +157,11 @@ function buildCli() {
     .option("--json", "Print the findings as JSON")
     .example("tq doctor -A ./tasks.ts")
     .action((flags) => doctorCommand(lastValues(flags)));
+  cli
+    .command("keys [action]", "Message signing keys: `generate` a new pair, or print the `public` verify key of TQ_SIGNING_KEY")
+    .option("--json", "Print the keys as JSON")
+    .example("tq keys generate >> .env.tq")
+    .action((action, flags) => keysCommand(action, lastValues(flags)));
   cli
     .command("report", "Print what a bug report needs: versions, platform, database, schema, configuration (no password), tasks")
     .option("-A, --app <path>", "Module of the app: its configuration and tasks are reported")

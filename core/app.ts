@@ -21,13 +21,14 @@ import { Registry } from "./registry.ts";
 import { canvasBuiltins } from "./canvas/builtins.ts";
 import { CanvasFromData, type SignatureOptions, Signature, stepOptions } from "./canvas/canvas.ts";
 import type { CanvasData } from "./canvas/data.ts";
-import type { LaunchContext } from "./canvas/launch.ts";
+import type { Launch, LaunchContext } from "./canvas/launch.ts";
 import { GroupResult } from "./canvas/results.ts";
 import { startCanvas } from "./canvas/start.ts";
 import { AsyncResult } from "./result.ts";
 import { ResultWaiter } from "./result_waiter.ts";
 import { env } from "./runtime.ts";
 import { buildMessage, insertTiming } from "./sending.ts";
+import { MessageSecurity } from "./security/security.ts";
 import { type SendOptions, Task, type TaskHandler, type TaskOptions, type TaskSender } from "./task.ts";
 import type { Transport } from "./transport.ts";
 
@@ -76,6 +77,7 @@ export class App implements TaskSender {
   #schedules?: Schedules;
   #events?: EventSender;
   #inspect?: Inspect;
+  #security?: MessageSecurity;
 
   readonly #backend: Backend;
 
@@ -127,7 +129,27 @@ export class App implements TaskSender {
     this.#options = merged;
     this.#config = undefined;
     this.#logger = undefined;
+    this.#security = undefined;
     return this;
+  }
+
+  /**
+   * Message signing, as Celery's `app.setup_security()` (docs/security.md):
+   * what this process sends is signed with `signingKey`, and its workers run
+   * only messages signed by one of `verifyKeys`. The same as the options (or
+   * TQ_SIGNING_KEY, TQ_VERIFY_KEYS, TQ_SIGNATURE_MAX_AGE); call before first use.
+   */
+  setupSecurity(options: Pick<AppOptions, "signingKey" | "verifyKeys" | "signatureMaxAge">): this {
+    return this.configFromObject(options);
+  }
+
+  /**
+   * This app's message signing, from its config.
+   * @internal
+   */
+  get security(): MessageSecurity {
+    this.#security ??= new MessageSecurity(this.config);
+    return this.#security;
   }
 
   /** Makes TQ_* environment variables override options given in code. */
@@ -184,6 +206,7 @@ export class App implements TaskSender {
   ready(): Promise<void> {
     this.#initialized ??= (async () => {
       for (const hook of this.#initHooks) await hook();
+      await this.security.ready();
     })();
     return this.#initialized;
   }
@@ -233,7 +256,8 @@ export class App implements TaskSender {
 
   /** Starts a workflow (a signature, chain, group or chord as data); what `delay()` of each calls. */
   startCanvas(data: CanvasData, options: { sql?: unknown } = {}): Promise<AsyncResult | GroupResult> {
-    return startCanvas({ transport: this.#readyTransport, context: () => this.launchContext(), results: this.results }, data, options);
+    const deps = { transport: this.#readyTransport, context: () => this.launchContext(), results: this.results, sign: (launch: Launch) => this.security.signLaunch(launch) };
+    return startCanvas(deps, data, options);
   }
 
   /**
@@ -278,6 +302,8 @@ export class App implements TaskSender {
     const messages = argsList.map((args) => buildMessage(name, args, options, task?.options, defaults));
     // Whenever this process has the task, its arguments are checked before anything is written.
     if (task) for (const args of argsList) task.checkArgs(args, options.kwargs);
+    // A debounced send takes the id of the job it replaces: the signature leaves the id out (docs/security.md).
+    await this.security.signMessages(messages, options.debounce !== undefined ? ["d"] : []);
     const encoded = messages.map((message) => encodeMessage(message, this.config.maxMessageBytes));
     const timing = insertTiming(options, task?.options);
     await this.ready();

@@ -7,6 +7,7 @@ import { checkDatabaseUrl } from "./database_url.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError } from "./errors.ts";
 import type { Logger, LogLevel } from "./logger.ts";
+import { parseSigningKey, parseVerifyKeys, type SigningKey, type VerifyKey } from "./security/keys.ts";
 
 /** Options accepted by `new App()`, `configFromObject()` and (as TQ_* variables) `configFromEnv()`. */
 export interface AppOptions {
@@ -67,6 +68,19 @@ export interface AppOptions {
    * started, succeeded... from workers; `tq worker -E` turns it on too).
    */
   events?: boolean;
+  /**
+   * Message signing (docs/security.md): the Ed25519 key (`tqsk1_…`, from
+   * `tq keys generate`) this process signs what it sends with. A secret:
+   * give it in TQ_SIGNING_KEY rather than in code.
+   */
+  signingKey?: string;
+  /**
+   * Message signing: the keys (`tqpk1_…`) a worker accepts signatures of;
+   * when set, it runs signed messages only. Several while keys rotate.
+   */
+  verifyKeys?: string | string[];
+  /** Message signing: a signed message older than this (from when it was sent, or due) is refused as a replay. */
+  signatureMaxAge?: Duration;
   /** Library log level. */
   logLevel?: LogLevel;
   /** Where the library logs; by default a text logger to stderr at `logLevel` (see createLogger). */
@@ -121,6 +135,12 @@ export interface Config {
   beatMaxBackoffMs: number;
   /** Option `events`: whether task and worker events are sent. */
   events: boolean;
+  /** Option `signingKey`, decoded (its private half does not show when logged). */
+  signingKey?: SigningKey;
+  /** Option `verifyKeys`, decoded; empty when this worker does not verify signatures. */
+  verifyKeys: VerifyKey[];
+  /** Option `signatureMaxAge`. */
+  signatureMaxAgeMs: number;
   /** Option `logLevel`: the library's log level. */
   logLevel: LogLevel;
   /** Option `logger`, when given; otherwise the app logs to stderr at `logLevel`. */
@@ -154,6 +174,9 @@ export const ENV_VARIABLES: Record<string, keyof AppOptions> = {
   TQ_BEAT_MAX_BACKOFF: "beatMaxBackoff",
   TQ_EVENTS: "events",
   TQ_LOG_LEVEL: "logLevel",
+  TQ_SIGNING_KEY: "signingKey",
+  TQ_VERIFY_KEYS: "verifyKeys",
+  TQ_SIGNATURE_MAX_AGE: "signatureMaxAge",
 };
 
 const NUMERIC = new Set<keyof AppOptions>(["poolSize", "maxMessageBytes", "concurrency", "prefetch", "batchSize"]);
@@ -263,6 +286,9 @@ export function resolveConfig(options: AppOptions): Config {
     beatLeaseMs: duration(options, "beatLease", Math.max(D.DEFAULT_BEAT_LEASE_MS, D.BEAT_LEASE_PER_CHECK * beatCheckIntervalMs)),
     beatMaxBackoffMs: duration(options, "beatMaxBackoff", Math.max(D.DEFAULT_BEAT_MAX_BACKOFF_MS, beatCheckIntervalMs)),
     events,
+    signingKey: options.signingKey === undefined ? undefined : parseSigningKey(options.signingKey, `Option "signingKey" (TQ_SIGNING_KEY)`),
+    verifyKeys: options.verifyKeys === undefined ? [] : parseVerifyKeys(options.verifyKeys, `Option "verifyKeys" (TQ_VERIFY_KEYS)`),
+    signatureMaxAgeMs: duration(options, "signatureMaxAge", D.DEFAULT_SIGNATURE_MAX_AGE_MS),
     logLevel: logLevel as LogLevel,
     logger: options.logger,
   };

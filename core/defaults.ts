@@ -114,6 +114,13 @@ export const DEFAULT_RETRY_BACKOFF_MAX_MS = 10 * 60 * 1000;
 /** Failed jobs (with their message and errors, for `tq retry`) are kept a week: long enough to notice and act. */
 export const DEFAULT_FAILED_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
+/**
+ * A signed message is refused once it is older than this (from when it was
+ * sent, or its ETA): a week, as long as a failed job is kept for `tq retry`,
+ * so a backlog or a long retry rarely meets it (docs/security.md).
+ */
+export const DEFAULT_SIGNATURE_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+
 /** A queue name: 1-100 letters, digits or _.:- (the message schema says the same). */
 export const QUEUE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
 

@@ -52,6 +52,13 @@ export interface ClaimedJob {
   started: boolean;
   /** Its last attempt was lost with its worker: it may be what killed it. */
   suspect: boolean;
+  /**
+   * Set by the worker's signature check: why its message must not run
+   * (docs/security.md); `drop` when it is a copy of one that already ran.
+   */
+  rejection?: { error: ErrorInfo; drop: boolean };
+  /** Set by the worker's signature check when it holds: until when its completion keeps its id as run. */
+  sealUntil?: string;
 }
 
 /** Why a claimed job goes back to its queue uncharged. */
@@ -75,6 +82,14 @@ export interface Completion extends JobToken {
   followUps?: Message[];
   /** false: a success leaves no result row (the task's ignoreResult). */
   store?: false;
+  /**
+   * The job is a replay of a signed message that already ran: it is only
+   * removed. The stored result, and the workflow it is in, are the first
+   * run's and stay as they are.
+   */
+  drop?: true;
+  /** A verified signed job: its id is kept as run until then, so a copy is refused (signed_runs). */
+  sealUntil?: string;
   /** What a workflow starts next (the chain's next step, callbacks), only if this completion counts. */
   launch?: Launch;
 }
@@ -278,6 +293,8 @@ export interface Transport {
   resultCleanExpired(): Promise<number>;
   /** Sends failed jobs again: the given ids, or with `all` every failed job (of `task`). Returns the ids requeued. */
   resultRequeueFailed(params: { ids?: string[]; task?: string; all?: boolean }): Promise<string[]>;
+  /** Of the signed jobs `ids`, those that ran before: their messages are replays (docs/security.md). */
+  signedSeen(ids: string[]): Promise<string[]>;
   /** Takes up to `count` tokens from a task's cluster-wide bucket. */
   rateTake(params: { task: string; count: number; perMs: number; capacity: number }): Promise<{ granted: number; waitMs: number }>;
   /**

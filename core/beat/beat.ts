@@ -9,6 +9,8 @@
 import type { App } from "../app.ts";
 import { checkBeatTiming } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import type { Message } from "../message.ts";
+import type { SignatureMark } from "../security/signed_content.ts";
 import type { ScheduleRecord } from "../transport.ts";
 import { definitionsFromConf } from "./entry.ts";
 import { MAX_CATCH_UP, planTicks, type TickPlan } from "./plan.ts";
@@ -186,7 +188,7 @@ export class Beat {
     if (plan.missed > 0) this.#logMissed(record, plan);
     const transport = this.#app.transport;
     for (const fireAt of plan.send) {
-      const message = this.#message(record);
+      const message = await this.#message(record);
       if (!message) return;
       const jobId = await transport.beatFire(record.name, fireAt, message.encoded, message.timing);
       if (jobId) this.#logger.log("info", `beat: sent ${record.task}`, { schedule: record.name, tick: fireAt.toISOString(), id: jobId });
@@ -197,11 +199,12 @@ export class Beat {
   }
 
   /** A tick's message; undefined (logged once) when the stored definition cannot make one. */
-  #message(record: ScheduleRecord): TickMessage | undefined {
+  async #message(record: ScheduleRecord): Promise<TickMessage | undefined> {
     try {
       const task = this.#app.registry.get(record.task)?.options;
       const defaults = { defaultQueue: this.#app.config.defaultQueue, clock: this.#app.clock.forward() };
-      return tickMessage(record, task, defaults, this.#app.config.maxMessageBytes);
+      const sign = (messages: Message[], marks: SignatureMark[]) => this.#app.security.signMessages(messages, marks);
+      return await tickMessage(record, task, defaults, this.#app.config.maxMessageBytes, sign);
     } catch (error) {
       this.#reportBroken(record, error);
       return undefined;

@@ -8,7 +8,7 @@ import { validateTaskOptions } from "../task.ts";
 import type { ScheduleDefinition } from "../transport.ts";
 import { MISSED_POLICIES, type MissedPolicy } from "./plan.ts";
 import { isSchedule, type Schedule } from "./schedule.ts";
-import { tickMessage } from "./tick_message.ts";
+import { buildTick } from "./tick_message.ts";
 
 /** How each tick's job is sent: the JSON-storable subset of SendOptions. */
 export interface BeatSendOptions {
@@ -84,7 +84,7 @@ export function definitionFromEntry(name: string, entry: BeatEntry, enabled = tr
   };
   // Build one message now, so what would fail on every tick fails here instead.
   try {
-    tickMessage(definition, undefined, { defaultQueue: "default", clock: 0 }, Infinity);
+    buildTick(definition, undefined, { defaultQueue: "default", clock: 0 });
   } catch (error) {
     throw new ConfigError(`${where}: ${(error as Error).message}`);
   }

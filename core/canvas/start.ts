@@ -6,13 +6,15 @@
 import { AsyncResult, type ResultSource } from "../result.ts";
 import type { Transport } from "../transport.ts";
 import { assertCanvas, type CanvasData, taskIdsOf, withIds } from "./data.ts";
-import { assertLaunchable, type LaunchContext, planLaunch } from "./launch.ts";
+import { assertLaunchable, type Launch, type LaunchContext, planLaunch } from "./launch.ts";
 import { GroupResult, ResultSet } from "./results.ts";
 
 export interface StartDeps {
   transport(): Promise<Transport>;
   context(): LaunchContext;
   results: ResultSource;
+  /** Signs what starts it when the app signs (docs/security.md). */
+  sign(launch: Launch): Promise<void>;
 }
 
 /** Writes what starts `data` (in `sql` if given) and returns its handle. */
@@ -21,6 +23,7 @@ export async function startCanvas(deps: StartDeps, data: CanvasData, options: { 
   assertLaunchable(data);
   const withAll = withIds(data);
   const launch = planLaunch(withAll, undefined, deps.context());
+  await deps.sign(launch);
   await (await deps.transport()).canvasInsert(launch, { sql: options.sql });
   return handleOf(withAll, deps.results);
 }

@@ -34,6 +34,8 @@ export interface ClaimHost {
   occupancy(): { running: number; buffered: number; waiting: number };
   /** True when every job of a claim may be marked started by the claim (see Worker). */
   startsAll(): boolean;
+  /** Checks claimed jobs' signatures before they may start (core/worker/screen.ts); absent when not verifying. */
+  screen?(jobs: ClaimedJob[]): Promise<void>;
   /** Takes claimed jobs in claim order. */
   accept(jobs: ClaimedJob[]): void;
   /** Gives back jobs whose claim landed after the stop began. */
@@ -111,7 +113,11 @@ export class ClaimLoop {
       earlyAckTasks: host.earlyAckTasks,
       limits: host.limits,
       groupCursor: this.#groupCursor,
-    })).then(
+    })).then(async (claim) => {
+      // A screen that fails (the database went away) fails the claim: its jobs are taken back, and screened, once it is back.
+      await host.screen?.(claim.jobs);
+      return claim;
+    }).then(
       ({ jobs, groupCursor }) => {
         this.#groupCursor = { ...this.#groupCursor, ...groupCursor };
         this.#landed(jobs, limit);
@@ -139,6 +145,7 @@ export class ClaimLoop {
   async #recovered(): Promise<void> {
     if (!this.#recover) return;
     const jobs = await this.host.transport().jobHeldBy(this.host.workerId, this.host.knownIds());
+    await this.host.screen?.(jobs);
     this.#recover = false;
     if (jobs.length === 0) return;
     this.host.logger.log("info", `Took back ${jobs.length} job(s) of a claim whose answer was lost`, { jobs: jobs.length });

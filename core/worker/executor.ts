@@ -36,8 +36,9 @@ export type Prepared =
   | { kind: "run"; message: Message; task: AnyTask }
   | { kind: "done"; outcome: Outcome };
 
-function ended(job: ClaimedJob, task: string, state: Completion["state"], error: ErrorInfo): Prepared {
-  return { kind: "done", outcome: { kind: "complete", task, completion: { id: job.id, attempt: job.attempt, state, error } } };
+function ended(job: ClaimedJob, task: string, state: Completion["state"], error: ErrorInfo, drop = false): Prepared {
+  const completion: Completion = { id: job.id, attempt: job.attempt, state, error, ...(drop ? { drop: true as const } : {}) };
+  return { kind: "done", outcome: { kind: "complete", task, completion } };
 }
 
 /** Checks a claimed job before its handler may run. */
@@ -52,6 +53,8 @@ export function prepareJob(job: ClaimedJob, deps: ExecutorDeps): Prepared {
   if (problem) {
     return ended(job, taskName, "FAILURE", toErrorInfo(new InvalidMessage(`The message of job ${job.id} does not match the protocol: ${problem}. It was not run.`)));
   }
+  // A message whose signature did not hold (core/worker/screen.ts); a copy of one that ran is only removed.
+  if (job.rejection) return ended(job, taskName, "FAILURE", job.rejection.error, job.rejection.drop);
   const message = raw as Message;
   deps.clock.adjust(message.clock);
   const task = deps.registry.get(message.task);

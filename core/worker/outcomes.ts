@@ -42,6 +42,8 @@ export interface OutcomeWriterOptions {
   events?: WorkerEvents;
   /** Called once for a job whose failure was stored (the task's onFailure hook). */
   onFailed(error: ErrorInfo, message: Message): void;
+  /** Signs what a completion sends (errbacks, a workflow's next steps) when this worker signs (docs/security.md). */
+  signCompletion?(completion: Completion): Promise<void>;
   /** Called after each batch is written: the places its jobs held under concurrency limits are free. */
   onWritten?(): void;
 }
@@ -59,7 +61,11 @@ export class OutcomeWriter {
       name: "completions",
       maxBatch,
       logger,
-      write: async (batch) => this.#written(batch, await options.transport().jobCompleteMany(batch.map((p) => p.item), ttls)),
+      write: async (batch) => {
+        const completions = batch.map((p) => p.item);
+        if (options.signCompletion) await Promise.all(completions.filter(sendsMessages).map(options.signCompletion));
+        this.#written(batch, await options.transport().jobCompleteMany(completions, ttls));
+      },
       onDropped: (pending, error) => this.#refused(pending, error),
     });
     this.#retries = new Batcher({
@@ -73,8 +79,10 @@ export class OutcomeWriter {
 
   /** Queues the outcome of `job` for writing; it is logged once written. */
   record(job: ClaimedJob, outcome: Outcome, ms: number): void {
-    if (outcome.kind === "retry") this.#retries.add({ item: outcome.retry, job, outcome, ms });
-    else this.#completions.add({ item: outcome.completion, job, outcome, ms });
+    if (outcome.kind === "retry") return this.#retries.add({ item: outcome.retry, job, outcome, ms });
+    // A job whose signature was verified keeps its id as run, so a copy of its message is refused.
+    if (job.sealUntil && !outcome.completion.drop) outcome.completion.sealUntil = job.sealUntil;
+    this.#completions.add({ item: outcome.completion, job, outcome, ms });
   }
 
   /** Jobs whose outcome is not written yet: their leases must still be renewed. */
@@ -153,4 +161,8 @@ export class OutcomeWriter {
     if (error) fields.error = `${error.type}: ${error.message}`;
     this.#options.logger.log(level, text, fields);
   }
+}
+
+function sendsMessages(completion: Completion): boolean {
+  return (completion.followUps?.length ?? 0) > 0 || completion.launch !== undefined;
 }

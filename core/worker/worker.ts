@@ -124,7 +124,9 @@ export class Worker {
     const onFailed = (error: ErrorInfo, message: Message) => callOnFailure(app.registry, logger, error, message);
     // Under a concurrency limit, a place frees when the outcome is written: claim again then, not at the next poll.
     const onWritten = () => this.#filter && hasLimits(this.#filter.limits) && this.#claims.wake();
-    this.#outcomes = new OutcomeWriter({ transport, maxBatch: config.batchSize, ttls, logger, events: this.#events, onFailed, onWritten });
+    // Message signing (docs/security.md): claims are screened, and what completions send is signed.
+    const { screen, signCompletion } = app.security.forWorker(transport, logger);
+    this.#outcomes = new OutcomeWriter({ transport, maxBatch: config.batchSize, ttls, logger, events: this.#events, onFailed, onWritten, signCompletion });
     this.#maintenance = new Maintenance(transport, ttls, config.maintenanceMs, logger);
     this.#pool = createPool(options.pool ?? "async", { registry: app.registry, concurrency: this.concurrency, appModule: options.appModule, logger });
     this.#gates = new RateGates({
@@ -168,6 +170,7 @@ export class Worker {
       knownIds: () => this.#heldJobs().map((job) => job.id),
       occupancy: () => ({ running: this.#running.size, buffered: this.#waiting.buffered.length, waiting: this.#waiting.count }),
       startsAll: () => this.#runner.startsAll(),
+      screen,
       accept: (jobs) => this.#accept(jobs),
       giveBack: (jobs) => this.#giveBack(jobs),
       logger,
@@ -248,7 +251,7 @@ export class Worker {
     this.#consuming = true;
     this.#leases.start();
     this.#maintenance.start();
-    this.#events?.worker("worker-online", this.#identity());
+    this.#events?.worker("worker-online", workerIdentity({ queues: this.queues, concurrency: this.concurrency, pool: this.#pool.kind }));
     this.#logger.log("info", `Worker ${this.id} consuming ${this.queues.join(", ")}`, {
       worker: this.id,
       queues: this.queues,
@@ -257,10 +260,6 @@ export class Worker {
       tasks: info.tasks,
     });
     this.#claims.start();
-  }
-
-  #identity(): Record<string, unknown> {
-    return workerIdentity({ queues: this.queues, concurrency: this.concurrency, pool: this.#pool.kind });
   }
 
   #status(): WorkerStatus {

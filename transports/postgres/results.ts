@@ -39,10 +39,17 @@ export class PgResults {
     const rows = await this.db.run("resultCleanExpired", []);
     await this.db.run("uniqueCleanExpired", []);
     await this.db.run("sendGateClean", []);
+    await this.db.run("signedRunClean", []);
     // Chords a worker made ready but died before firing, and old workflow records.
     await this.db.run("chordFire", [null, CHORD_CATCH_UP_MS]);
     await this.db.run("canvasClean", []);
     return rows.count ?? 0;
+  }
+
+  async signedSeen(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.run("signedSeen", [ids]);
+    return rows.map((r: Row) => r.id);
   }
 
   async resultRequeueFailed(params: { ids?: string[]; task?: string; all?: boolean }): Promise<string[]> {

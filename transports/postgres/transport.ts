@@ -104,6 +104,7 @@ export class PostgresTransport implements Transport {
   resultForget(...a: Args<"resultForget">) { return this.#results.resultForget(...a); }
   resultCleanExpired() { return this.#results.resultCleanExpired(); }
   resultRequeueFailed(...a: Args<"resultRequeueFailed">) { return this.#results.resultRequeueFailed(...a); }
+  signedSeen(...a: Args<"signedSeen">) { return this.#results.signedSeen(...a); }
   subscribeResults(...a: Args<"subscribeResults">) { return this.#results.subscribeResults(...a); }
   rateTake(...a: Args<"rateTake">) { return this.#results.rateTake(...a); }
   taskSettingPut(...a: Args<"taskSettingPut">) { return this.#results.taskSettingPut(...a); }

@@ -13,6 +13,10 @@
 -- also counted per queue in queue_stats. The ids that counted come back, so
 -- the worker logs success only for results it stored and reports the rest
 -- (fenced: another worker holds the job now) as discarded.
+-- Message signing (docs/security.md): a verified job ("sealUntil") leaves
+-- its id in signed_runs, so a copy of its message is refused later; a
+-- refused copy ("drop") is only removed, leaving the first run's result and
+-- workflow untouched.
 -- `state <> 'queued'` is "running", written so the rows are taken by primary
 -- key, not through the lease index (docs/performance.md, step 12). `id = any(...)`
 -- keeps it so in a plan made when the table was nearly empty (step 13).
@@ -24,7 +28,9 @@ with input as (
          e->'error' as error,
          coalesce(e->'followUps', '[]'::jsonb) as follow_ups,
          e->'launch' as launch,
-         coalesce((e->>'store')::boolean, true) as store
+         coalesce((e->>'store')::boolean, true) as store,
+         coalesce((e->>'drop')::boolean, false) as drop_only,
+         (e->>'sealUntil')::timestamptz as seal_until
   from jsonb_array_elements($1::text::jsonb) as t(e)
 ), done as (
   delete from {{schema}}.jobs j
@@ -46,7 +52,7 @@ with input as (
          d.queue, (d.message->>'parentId')::uuid, (d.message->>'rootId')::uuid, d.created_at, d.started_at,
          case when i.state = 'FAILURE' then d.args_shown end
   from done d join input i on i.id = d.id
-  where i.store or i.state <> 'SUCCESS'
+  where (i.store or i.state <> 'SUCCESS') and not i.drop_only
   on conflict (id) do update
     set task = excluded.task, state = excluded.state, value = excluded.value, error = excluded.error,
         meta = excluded.meta, attempts = excluded.attempts, worker = excluded.worker,
@@ -85,8 +91,13 @@ with input as (
   -- Chains and chords of the jobs that ended here (only rows that counted): see canvas_ended().
   select {{schema}}.canvas_ended(jsonb_agg(jsonb_build_object('id', d.id, 'state', i.state, 'error', i.error, 'message', d.message)), $3::float8) as ready
   from done d join input i on i.id = d.id
-  where d.message ? 'chain' or d.message ? 'chord'
+  where (d.message ? 'chain' or d.message ? 'chord') and not i.drop_only
   having count(*) > 0
+), sealed as (
+  insert into {{schema}}.signed_runs (id, until)
+  select d.id, i.seal_until from done d join input i on i.id = d.id
+  where i.seal_until is not null
+  on conflict (id) do update set until = greatest({{schema}}.signed_runs.until, excluded.until)
 ), woken as (
   select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from followed) q
 )

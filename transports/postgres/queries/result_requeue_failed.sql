@@ -2,7 +2,9 @@
 -- job (of task $2 when given). The job keeps its id, its attempt count (so
 -- fencing tokens only grow), its error history and what tq shows of its
 -- arguments (args_shown); its retries start over.
--- Deleting the result and inserting the job happen in one statement.
+-- Deleting the result and inserting the job happen in one statement, with
+-- the job's replay record (signed_runs, migration 16): its signed message
+-- is sent again on purpose.
 with picked as (
   delete from {{schema}}.results r
   where r.state = 'FAILURE' and r.message is not null
@@ -16,6 +18,8 @@ with picked as (
   from picked
   on conflict (id) do nothing
   returning id, queue
+), unsealed as (
+  delete from {{schema}}.signed_runs s using requeued q where s.id = q.id
 ), woken as (
   select pg_notify('{{jobs_channel}}', queue) from (select distinct queue from requeued) q
 )
