@@ -36,6 +36,7 @@ export { at, cron, every } from "./core/beat/schedule.ts";
 export type { Schedule, ScheduleKind } from "./core/beat/schedule.ts";
 export type { ScheduleInfo, Schedules } from "./core/beat/schedules.ts";
 export type { AppOptions, Config } from "./core/config.ts";
+export { generateKeyPair, SigningKey, type VerifyKey } from "./core/security/keys.ts";
 export { ENV_VARIABLES } from "./core/config.ts";
 export { LamportClock } from "./core/clock.ts";
 export { currentTask, RetryRequested } from "./core/context.ts";

@@ -128,12 +128,15 @@ async function readDatabase(app: App, report: Report): Promise<void> {
   report.schema = { ...report.schema, installed: applied > 0, applied, latest, incompatible };
 }
 
-/** The configuration as shown: every option, the URL without its password, a logger only named. */
+/** The configuration as shown: every option, the URL without its password, keys by id, a logger only named. */
 function shownConfig(config: App["config"]): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
     if (key === "databaseUrl") shown[key] = redactUrl(value as string);
     else if (key === "logger") continue;
+    // Keys by id only: the signing key is a secret, and a public key's bytes tell a reader nothing.
+    else if (key === "signingKey") shown[key] = value === undefined ? null : `key ${(value as { id: string }).id}`;
+    else if (key === "verifyKeys") shown[key] = (value as { id: string }[]).map((k) => `key ${k.id}`);
     else shown[key] = value;
   }
   shown.logger = config.logger ? "custom" : "default";

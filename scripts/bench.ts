@@ -18,6 +18,8 @@
  *   W8 the cost of a backlog of 1,000,000 jobs (bench/backlog.ts)  [tq only, --only W8]
  *   W10 flow control: drain with no limit, a limit that never binds, a limit
  *      of 5 and another task paused (bench/flow.ts)              [tq only, --only W10]
+ *   W11 message signing: µs to sign and verify one message; sending and
+ *      draining with signing on, against off (bench/signing.ts) [tq only, --only W11]
  *   (W9, a sustained run, is bench/steady.ts on its own.)
  *
  * `--compare` also runs W1-W3 for the floor (a minimal SKIP LOCKED loop with
@@ -227,6 +229,10 @@ if (named("W8")) {
 if (named("W10")) {
   const { flowWorkload } = await import("./bench/flow.ts");
   record("W10", "tq", await flowWorkload({ runs: RUNS, jobs: 20_000 }));
+}
+if (named("W11")) {
+  const { signingWorkload } = await import("./bench/signing.ts");
+  record("W11", "tq", await signingWorkload({ runs: RUNS, jobs: 20_000 }));
 }
 
 console.log(`\ntq benchmark: ${runtimeVersion()}, ${pgVersion}, medians of ${RUNS} runs`);

@@ -104,8 +104,11 @@ test("stepping down is a statement that only the holder's row obeys: no warning,
 });
 
 test("a leader whose connection is killed loses the lead or wins it back: one leader, no tick twice", needsServer("killing a backend"), async () => {
-  const app = testApp("beat_kill_conn");
+  // A short lease: a leader cut off believes it leads until its lease runs out (it cannot know
+  // better while its retries fail), and on a loaded machine those retries can take seconds.
+  const app = testApp("beat_kill_conn", { beatLease: "1s", beatCheckInterval: 100 });
   const other = sibling(app.config.schema, `${app.name}_other`);
+  other.configFromObject({ beatLease: "1s", beatCheckInterval: 100 });
   const beats = [new Beat(app, { checkIntervalMs: 100 }), new Beat(other, { checkIntervalMs: 100 })];
   const sql = dbClient();
   try {

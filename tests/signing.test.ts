@@ -110,6 +110,10 @@ test("with signing on, workflows run: a chain, a chord (its results added by the
     assert.deepEqual(seen.map((args) => (args as unknown[])[0]).sort(), ["errback", "second"]);
     const failed = await sql.unsafe(`select task, error->>'type' as type from "${app.config.schema}".results where state = 'FAILURE'`);
     assert.deepEqual(failed.map((r) => [r.task, r.type]), [["boom", "Error"]], "nothing the app or its worker sent was refused");
+    // The documented gap: a failed chord's callback errbacks are built by the database, unsigned, and refused.
+    await chord(group(add.s(1, 1), app.signature("boom")), tsum.s(0).onError(app.signature("note", ["chord errback"]))).delay();
+    await eventually(async () => (await sql.unsafe(`select count(*)::int as n from "${app.config.schema}".results where task = 'note' and error->>'type' = 'SignatureInvalid'`))[0].n === 1, 20_000, "the chord's errback to be refused");
+    assert.equal(seen.length, 2, "the unsigned errback did not run");
   } finally {
     await worker.stop();
     await sql.end();
@@ -195,6 +199,9 @@ test("keys: a bad or misplaced key is refused without being printed; tq keys pub
   assert.equal(shown.stdout.trim(), keys.verifyKey);
   const logged = JSON.stringify(new App({ signingKey: keys.signingKey }).config);
   assert.ok(!logged.includes(secretBody.slice(0, 20)), "the resolved config does not serialise the private key");
+  const reported = await execToEnd([...scriptCommand(CLI), "report", "--json"], { TQ_SIGNING_KEY: keys.signingKey, TQ_VERIFY_KEYS: keys.verifyKey });
+  assert.equal(JSON.parse(reported.stdout).config.signingKey, `key ${keys.keyId}`, "tq report names the key by its id");
+  assert.ok(!(reported.stdout + reported.stderr).includes(secretBody.slice(0, 20)), "tq report does not print the signing key");
   const bad = await execToEnd([...scriptCommand(CLI), "inspect", "queues"], { TQ_SIGNING_KEY: secretBody });
   assert.equal(bad.code, 2);
   assert.ok(!(bad.stdout + bad.stderr).includes(secretBody.slice(0, 20)));

@@ -18,19 +18,28 @@ const ED25519 = { name: "Ed25519" } as const;
 export interface VerifyKey {
   /** First 8 bytes of the SHA-256 of the public key, hex: the id a signature names its key by. */
   id: string;
+  /** The raw 32-byte Ed25519 public key. */
   publicKey: Uint8Array<ArrayBuffer>;
 }
 
 /** A signing key, decoded. Its private half is in a private field: logging or serialising it shows only the id. */
 export class SigningKey implements VerifyKey {
+  /** The id of its key pair: the verify key's. */
+  readonly id: string;
+  /** The public half: what the verify key holds. */
+  readonly publicKey: Uint8Array<ArrayBuffer>;
   readonly #seed: Uint8Array<ArrayBuffer>;
-  constructor(readonly id: string, seed: Uint8Array<ArrayBuffer>, readonly publicKey: Uint8Array<ArrayBuffer>) {
+  /** From its decoded halves; use the `signingKey` option (or TQ_SIGNING_KEY) rather than this. */
+  constructor(id: string, seed: Uint8Array<ArrayBuffer>, publicKey: Uint8Array<ArrayBuffer>) {
+    this.id = id;
     this.#seed = seed;
+    this.publicKey = publicKey;
   }
   /** The 32-byte private seed. */
   seed(): Uint8Array<ArrayBuffer> {
     return this.#seed;
   }
+  /** Only the id: a config written to a log or a report shows no secret. */
   toJSON(): { id: string } {
     return { id: this.id };
   }
@@ -95,7 +104,7 @@ export function verifyKeyText(publicKey: Uint8Array): string {
   return VERIFY_PREFIX + toBase64Url(publicKey);
 }
 
-/** A new key pair, as the texts `tq keys generate` prints. */
+/** A new key pair, as the texts `tq keys generate` prints: the signing key is a secret, the verify key is not. */
 export async function generateKeyPair(): Promise<{ signingKey: string; verifyKey: string; keyId: string }> {
   const pair = await crypto.subtle.generateKey(ED25519, true, ["sign", "verify"]) as CryptoKeyPair;
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
