@@ -94,7 +94,7 @@ test("with signing on, workflows run: a chain, a chord (its results added by the
   app.task("note", function (this: TaskContext, ...args: unknown[]) {
     seen.push(args);
   });
-  app.task({ name: "boom", maxRetries: 0 }, () => {
+  const boom = app.task({ name: "boom", maxRetries: 0 }, (): number => {
     throw new Error("boom");
   });
   const worker = new Worker(app, { concurrency: 4 });
@@ -111,7 +111,7 @@ test("with signing on, workflows run: a chain, a chord (its results added by the
     const failed = await sql.unsafe(`select task, error->>'type' as type from "${app.config.schema}".results where state = 'FAILURE'`);
     assert.deepEqual(failed.map((r) => [r.task, r.type]), [["boom", "Error"]], "nothing the app or its worker sent was refused");
     // The documented gap: a failed chord's callback errbacks are built by the database, unsigned, and refused.
-    await chord(group(add.s(1, 1), app.signature("boom")), tsum.s(0).onError(app.signature("note", ["chord errback"]))).delay();
+    await chord(group(add.s(1, 1), boom.s()), tsum.s(0).onError(app.signature("note", ["chord errback"]))).delay();
     await eventually(async () => (await sql.unsafe(`select count(*)::int as n from "${app.config.schema}".results where task = 'note' and error->>'type' = 'SignatureInvalid'`))[0].n === 1, 20_000, "the chord's errback to be refused");
     assert.equal(seen.length, 2, "the unsigned errback did not run");
   } finally {
