@@ -5,6 +5,7 @@
  * public key). The prefixes make a key given in the wrong place fail with a
  * clear error. No error here ever contains the key itself.
  */
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { ConfigError } from "../errors.ts";
 
@@ -12,7 +13,7 @@ const SIGNING_PREFIX = "tqsk1_";
 const VERIFY_PREFIX = "tqpk1_";
 /** RFC 8410: the DER of a PKCS #8 Ed25519 private key is this header followed by the 32-byte seed. */
 const PKCS8_ED25519_HEADER = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
-const ED25519 = { name: "Ed25519" } as const;
+export const ED25519 = { name: "Ed25519" } as const;
 
 /** A verify key, decoded: its raw public key and the id signatures name it by. */
 export interface VerifyKey {
@@ -46,19 +47,12 @@ export class SigningKey implements VerifyKey {
 }
 
 export function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return Buffer.from(bytes).toString("base64url");
 }
 
+/** The bytes of base64url `text`; undefined when it has other characters (Buffer would skip them). */
 export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
-  try {
-    const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-    return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
+  return /^[A-Za-z0-9_-]*$/.test(text) ? new Uint8Array(Buffer.from(text, "base64url")) : undefined;
 }
 
 function keyIdOf(publicKey: Uint8Array): string {
@@ -134,5 +128,3 @@ export async function importSigningKey(key: SigningKey): Promise<CryptoKey> {
 export function importVerifyKey(key: VerifyKey): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", key.publicKey, ED25519, false, ["verify"]);
 }
-
-export const ED25519_ALGORITHM = ED25519;

@@ -8,7 +8,7 @@ import type { Config } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import type { Message } from "../message.ts";
 import type { ClaimedJob, Completion, Transport } from "../transport.ts";
-import { screenClaimed } from "../worker/screen.ts";
+import { screenClaimed } from "./screen.ts";
 import { MessageSigner } from "./signer.ts";
 import type { SignatureMark } from "./signed_content.ts";
 import { MessageVerifier } from "./verifier.ts";

@@ -13,13 +13,14 @@
  *      replaces (id and rootId are not covered; see docs/security.md).
  */
 import type { Message } from "../message.ts";
+import { fromBase64Url, toBase64Url } from "./keys.ts";
 
 export const SIGNATURE_VERSION = "tq1";
 
 /** Which parts of a message the database fills in after it was signed. */
 export type SignatureMark = "c" | "d";
 
-/** A signature taken apart; undefined fields mean the text is not one. */
+/** A signature taken apart. */
 export interface SignatureParts {
   keyId: string;
   marks: SignatureMark[];
@@ -44,7 +45,8 @@ export function canonicalJson(value: unknown): string {
 export function signedBytes(message: Message, keyId: string, marks: SignatureMark[], received: boolean): Uint8Array<ArrayBuffer> {
   const { signature: _signature, retries: _retries, ...covered } = message;
   const content: Record<string, unknown> = covered;
-  if (received && marks.includes("c")) content.args = message.args.slice(1);
+  // Guarded: a worker checks signatures before the message's shape (prepareJob fails a malformed one).
+  if (received && marks.includes("c") && Array.isArray(message.args)) content.args = message.args.slice(1);
   if (marks.includes("d")) {
     delete content.id;
     delete content.rootId;
@@ -56,15 +58,15 @@ function header(keyId: string, marks: SignatureMark[]): string {
   return `${SIGNATURE_VERSION}.${keyId}.${marks.length ? marks.join("") : "-"}`;
 }
 
-export function signatureText(keyId: string, marks: SignatureMark[], signature: Uint8Array, encode: (bytes: Uint8Array) => string): string {
-  return `${header(keyId, marks)}.${encode(signature)}`;
+export function signatureText(keyId: string, marks: SignatureMark[], signature: Uint8Array): string {
+  return `${header(keyId, marks)}.${toBase64Url(signature)}`;
 }
 
 /** Takes a signature text apart; undefined when it is not a tq signature. */
-export function parseSignature(text: string, decode: (text: string) => Uint8Array<ArrayBuffer> | undefined): SignatureParts | undefined {
+export function parseSignature(text: string): SignatureParts | undefined {
   const parts = text.split(".");
   if (parts.length !== 4 || parts[0] !== SIGNATURE_VERSION || !/^[0-9a-f]{16}$/.test(parts[1]) || !/^(-|c|d|cd)$/.test(parts[2])) return undefined;
-  const signature = decode(parts[3]);
+  const signature = fromBase64Url(parts[3]);
   if (!signature || signature.length !== 64) return undefined;
   return { keyId: parts[1], marks: parts[2] === "-" ? [] : parts[2].split("") as SignatureMark[], signature };
 }

@@ -6,7 +6,7 @@
 import type { Launch } from "../canvas/launch.ts";
 import type { Message } from "../message.ts";
 import type { Completion } from "../transport.ts";
-import { ED25519_ALGORITHM, importSigningKey, type SigningKey, toBase64Url } from "./keys.ts";
+import { ED25519, importSigningKey, type SigningKey } from "./keys.ts";
 import { type SignatureMark, signatureText, signedBytes } from "./signed_content.ts";
 
 export class MessageSigner {
@@ -21,8 +21,8 @@ export class MessageSigner {
   async sign(message: Message, marks: SignatureMark[] = []): Promise<void> {
     delete message.signature;
     const bytes = signedBytes(message, this.keyId, marks, false);
-    const signature = new Uint8Array(await crypto.subtle.sign(ED25519_ALGORITHM, this.key, bytes));
-    message.signature = signatureText(this.keyId, marks, signature, toBase64Url);
+    const signature = new Uint8Array(await crypto.subtle.sign(ED25519, this.key, bytes));
+    message.signature = signatureText(this.keyId, marks, signature);
   }
 
   /** Signs each of `messages`. */

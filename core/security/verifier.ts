@@ -2,11 +2,11 @@
  * Checks the signature of a received message (docs/security.md): signed by
  * one of the verify keys, unchanged since, for the job that carries it, and
  * not older than the maximum age. Whether its id already ran is the
- * screen's question (core/worker/screen.ts), asked for a whole claim at once.
+ * screen's question (core/security/screen.ts), asked for a whole claim at once.
  */
 import type { ErrorInfo } from "../errors.ts";
 import type { Message } from "../message.ts";
-import { ED25519_ALGORITHM, fromBase64Url, importVerifyKey, type VerifyKey } from "./keys.ts";
+import { ED25519, importVerifyKey, type VerifyKey } from "./keys.ts";
 import { parseSignature, signedBytes } from "./signed_content.ts";
 
 /** Why a message is not run: a bad signature, or a message that is not new. */
@@ -34,15 +34,15 @@ export class MessageVerifier {
 
   /** Why the message of job `jobId` must not run, or undefined when its signature holds. */
   async check(jobId: string, message: Message, now: number): Promise<ErrorInfo | undefined> {
-    if (message.signature === undefined) return signatureInvalid(`The message of job ${jobId} (task ${message.task}) is not signed, and this worker accepts signed messages only.`);
-    const parts = parseSignature(message.signature, fromBase64Url);
+    if (typeof message.signature !== "string") return signatureInvalid(`The message of job ${jobId} (task ${message.task}) is not signed, and this worker accepts signed messages only.`);
+    const parts = parseSignature(message.signature);
     if (!parts) return signatureInvalid(`The signature of job ${jobId} (task ${message.task}) is not a tq signature.`);
     const key = this.keys.get(parts.keyId);
     if (!key) {
       return signatureInvalid(`Job ${jobId} (task ${message.task}) is signed with key ${parts.keyId}, which is not among this worker's verify keys (${[...this.keys.keys()].join(", ")}).`);
     }
     const bytes = signedBytes(message, parts.keyId, parts.marks, true);
-    if (!(await crypto.subtle.verify(ED25519_ALGORITHM, key, parts.signature, bytes))) {
+    if (!(await crypto.subtle.verify(ED25519, key, parts.signature, bytes))) {
       return signatureInvalid(`The message of job ${jobId} (task ${message.task}) does not match its signature: it was changed after it was signed.`);
     }
     // A debounced message takes the id of the job it replaced, so only its age guards it (docs/security.md).
@@ -60,6 +60,5 @@ export class MessageVerifier {
 function startOf(message: Message): number {
   const sent = Date.parse(message.sentAt);
   const eta = message.eta ? Date.parse(message.eta) : NaN;
-  const start = Math.max(Number.isNaN(sent) ? 0 : sent, Number.isNaN(eta) ? 0 : eta);
-  return start;
+  return Math.max(Number.isNaN(sent) ? 0 : sent, Number.isNaN(eta) ? 0 : eta);
 }

@@ -34,7 +34,7 @@ export interface ClaimHost {
   occupancy(): { running: number; buffered: number; waiting: number };
   /** True when every job of a claim may be marked started by the claim (see Worker). */
   startsAll(): boolean;
-  /** Checks claimed jobs' signatures before they may start (core/worker/screen.ts); absent when not verifying. */
+  /** Checks claimed jobs' signatures before they may start (core/security/screen.ts); absent when not verifying. */
   screen?(jobs: ClaimedJob[]): Promise<void>;
   /** Takes claimed jobs in claim order. */
   accept(jobs: ClaimedJob[]): void;

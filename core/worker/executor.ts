@@ -53,7 +53,7 @@ export function prepareJob(job: ClaimedJob, deps: ExecutorDeps): Prepared {
   if (problem) {
     return ended(job, taskName, "FAILURE", toErrorInfo(new InvalidMessage(`The message of job ${job.id} does not match the protocol: ${problem}. It was not run.`)));
   }
-  // A message whose signature did not hold (core/worker/screen.ts); a copy of one that ran is only removed.
+  // A message whose signature did not hold (core/security/screen.ts); a copy of one that ran is only removed.
   if (job.rejection) return ended(job, taskName, "FAILURE", job.rejection.error, job.rejection.drop);
   const message = raw as Message;
   deps.clock.adjust(message.clock);

@@ -5,8 +5,8 @@
  * A job that fails the screen carries its rejection; prepareJob ends it
  * with that reason without running it.
  */
-import { type Message, messageProblem } from "../message.ts";
-import { messageReplayed, type MessageVerifier } from "../security/verifier.ts";
+import type { Message } from "../message.ts";
+import { messageReplayed, type MessageVerifier } from "./verifier.ts";
 import type { ClaimedJob } from "../transport.ts";
 
 export interface ScreenDeps {
@@ -22,8 +22,9 @@ export async function screenClaimed(jobs: ClaimedJob[], deps: ScreenDeps): Promi
   const now = Date.now();
   const verified: ClaimedJob[] = [];
   await Promise.all(jobs.map(async (job) => {
-    // A job that is not run anyway, or whose message is malformed, is ended by prepareJob for that reason.
-    if (job.revoke || job.expired || messageProblem(job.message)) return;
+    // A job that is not run anyway is ended by prepareJob for that reason. The message's shape is
+    // checked there too, before the rejection is read: this check only needs an object.
+    if (job.revoke || job.expired || typeof job.message !== "object" || job.message === null) return;
     const message = job.message as Message;
     const error = await verifier.check(job.id, message, now);
     if (error) {
