@@ -96,6 +96,9 @@ test("tq migrate --roles: producer, worker and inspector each work through tq, a
         `insert into "${schema}".workers (id, app, host, pid, queues, concurrency, tasks) values ('x', 'x', 'x', 1, '{}', 1, '{}')`,
         `update "${schema}".migrations set name = 'x'`,
         `select * from "${schema}".workers`,
+        // Replay records of signed messages (migration 16): a producer could make a copy look new.
+        `delete from "${schema}".signed_runs`,
+        `select * from "${schema}".signed_runs`,
       ],
       worker: [...everyone, `drop schema "${schema}" cascade`, `update "${schema}".migrations set name = 'x'`, `delete from "${schema}".migrations`],
       inspector: [
