@@ -106,6 +106,7 @@ export type {
   ScheduleRecord,
   StoredEvent,
   TaskState,
+  TimelineMinute,
   TqEvent,
   WorkerInfo,
   WorkerRecord,
@@ -114,3 +115,13 @@ export type {
 export type { PoolKind } from "./core/worker/pool/pool.ts";
 export { Worker } from "./core/worker/worker.ts";
 export type { StopReport, WorkerOptions, WorkerStats } from "./core/worker/worker.ts";
+export type {
+  BeatTickEvent,
+  JobClaimedEvent,
+  JobEnd,
+  JobEndedEvent,
+  JobsRescuedEvent,
+  JobStartedEvent,
+  TelemetryEvent,
+  TelemetryListener,
+} from "./core/telemetry.ts";

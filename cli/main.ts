@@ -44,6 +44,8 @@ function buildCli() {
     .option("-P, --pool <kind>", "async (default), threads or process: threads and process can stop a handler at its hard time limit")
     .option("-B, --beat", "Also run beat in this process (like Celery's -B); safe with several workers, one leads")
     .option("-E, --events", "Send task and worker events (tail them with tq events)")
+    .option("--metrics-port <n>", "Serve Prometheus metrics at http://127.0.0.1:<n>/metrics (0: any free port)")
+    .option("--metrics-host <host>", "Address the metrics server binds to (default 127.0.0.1)")
     .example("tq worker -A ./tasks.ts --concurrency 20 --queues default,slow")
     .action((flags) => workerCommand(lastValues(flags)));
   cli
@@ -57,6 +59,17 @@ function buildCli() {
     .example("tq dev -A ./tasks.ts")
     // Loaded on use: PGlite is large, and no other command needs it.
     .action(async (flags) => (await import("./commands/dev.ts")).devCommand(lastValues(flags)));
+  cli
+    .command("dashboard", "Serve the web dashboard and cluster-wide Prometheus metrics (http://127.0.0.1:5555/)")
+    .option("-A, --app <path>", "Module of the app (for its schema and database)")
+    .option("--host <address>", "Address to bind to (default 127.0.0.1; beyond it, actions need TQ_DASHBOARD_TOKEN)")
+    .option("--port <n>", "TCP port (default 5555; 0 for any free one)")
+    .option("--read-only", "Show everything, change nothing: no retry, revoke, delete or pause")
+    .option("-l, --log-level <level>", "debug, info, warn, error or silent (default info)")
+    .option("--log-format <format>", "text or json (default text)")
+    .example("tq dashboard")
+    .example("TQ_DASHBOARD_TOKEN=$(openssl rand -hex 24) tq dashboard --host 0.0.0.0")
+    .action(async (flags) => (await import("./commands/dashboard.ts")).dashboardCommand(lastValues(flags)));
   cli
     .command("call <task> [...args]", "Send a task by name; arguments are JSON where they parse as JSON")
     .option("-A, --app <path>", "Module of the app (optional: checks the task name against it)")
@@ -133,6 +146,8 @@ function buildCli() {
     .option("--json", "add, list, remove, enable, disable: print JSON")
     .option("-l, --log-level <level>", "debug, info, warn, error or silent (default info)")
     .option("--log-format <format>", "text or json (default text)")
+    .option("--metrics-port <n>", "Serve Prometheus metrics (beat ticks) at http://127.0.0.1:<n>/metrics")
+    .option("--metrics-host <host>", "Address the metrics server binds to (default 127.0.0.1)")
     .example("tq beat -A ./tasks.ts")
     .example('tq beat add nightly --task report --cron "0 3 * * *" --tz Europe/Berlin --args \'["daily"]\'')
     .example("tq beat list")

@@ -13,7 +13,9 @@ import type {
   QueueSummary,
   StoredEvent,
   TaskState,
+  TimelineMinute,
   Transport,
+  Unsubscribe,
   WorkerRecord,
 } from "./transport.ts";
 
@@ -61,6 +63,26 @@ export class Inspect {
   /** Counts per queue (ready, scheduled, running, failed, done lately) and how many live workers consume it. */
   async queues(): Promise<QueueSummary[]> {
     return (await this.transport()).inspectQueues(this.staleMs());
+  }
+
+  /** The last hour minute by minute: jobs finished, and their average run and wait times (the dashboard's charts). */
+  async timeline(): Promise<TimelineMinute[]> {
+    return (await this.transport()).inspectTimeline();
+  }
+
+  /** Stored events after `afterId`, oldest first, at most `limit` (events are kept an hour). */
+  async eventsAfter(afterId: number, limit = 500): Promise<StoredEvent[]> {
+    return (await this.transport()).eventList(afterId, limit);
+  }
+
+  /** The id of the newest stored event (0 when none): where a reader starts to see only new ones. */
+  async eventCursor(): Promise<number> {
+    return (await this.transport()).eventCursor();
+  }
+
+  /** Calls `onWake` when events may have been stored (a notification, or its connection coming back): read them with eventsAfter(). */
+  async watchEvents(onWake: () => void): Promise<Unsubscribe> {
+    return (await this.transport()).subscribeEvents(onWake);
   }
 
   /** Every registered worker, dead ones included (pruned an hour after their last heartbeat). */

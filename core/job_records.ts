@@ -72,6 +72,8 @@ export interface ClaimedJob {
   rejection?: { error: ErrorInfo; drop: boolean };
   /** Set by the worker's signature check when it holds: until when its completion keeps its id as run. */
   sealUntil?: string;
+  /** How long it waited once due before this claim (ms, database clock): the pickup latency of tq's metrics. */
+  waitedMs?: number;
 }
 
 /** Why a claimed job goes back to its queue uncharged. */

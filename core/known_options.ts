@@ -27,7 +27,7 @@ const SEND_OPTIONS: AllKeys<SendOptions> = {
 const GET_OPTIONS: AllKeys<GetOptions> = { timeout: true };
 
 const WORKER_OPTIONS: AllKeys<WorkerOptions> = {
-  queues: true, concurrency: true, prefetch: true, pool: true, appModule: true, logger: true, events: true, onShutdownRequest: true,
+  queues: true, concurrency: true, prefetch: true, pool: true, appModule: true, logger: true, events: true, onShutdownRequest: true, telemetry: true,
 };
 
 /** Throws ConfigError for the first key of `options` not in `known`, suggesting the closest known one. */

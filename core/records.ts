@@ -209,6 +209,20 @@ export interface QueueSummary {
   groupConcurrency: number | null;
 }
 
+/** One minute of the last hour, across queues: for the dashboard's charts. */
+export interface TimelineMinute {
+  /** The minute's start, by the database clock. */
+  at: Date;
+  /** Jobs that succeeded in it. */
+  succeeded: number;
+  /** Jobs that ended otherwise (FAILURE, REVOKED). */
+  failed: number;
+  /** Average time from a job's start to its completion (ms); null when none finished that had started. */
+  runMs: number | null;
+  /** Average time a job waited once due before a worker started it (ms); null as runMs. */
+  waitMs: number | null;
+}
+
 /** A job in the hot table, for lists. */
 export interface JobSummary {
   /** The job id, also the result id. */

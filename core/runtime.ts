@@ -153,3 +153,31 @@ export function provideModule(specifier: string, exports: Record<string, unknown
   });
   return true;
 }
+
+/** A running HTTP server (serveHttp). */
+export interface HttpServer {
+  /** The port it listens on (the one chosen when 0 was asked for). */
+  port: number;
+  /** Stops listening and closes open connections. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves `fetch` on hostname:port (0: any free port) with the runtime's own
+ * server (Deno.serve, Bun.serve); resolves once it listens.
+ */
+export async function serveHttp(fetch: (request: Request) => Response | Promise<Response>, options: { hostname: string; port: number }): Promise<HttpServer> {
+  if (g.Deno) {
+    let listening!: (port: number) => void;
+    const ready = new Promise<number>((resolve) => (listening = resolve));
+    const server = g.Deno.serve({ hostname: options.hostname, port: options.port, onListen: (addr: { port: number }) => listening(addr.port) }, fetch);
+    const port = await ready;
+    return { port, stop: () => server.shutdown() };
+  }
+  if (g.Bun) {
+    // idleTimeout 0: event streams (the dashboard's live updates) stay open.
+    const server = g.Bun.serve({ hostname: options.hostname, port: options.port, fetch, idleTimeout: 0 });
+    return { port: server.port, stop: async () => void (await server.stop(true)) };
+  }
+  throw new Error("serveHttp needs Deno or Bun.");
+}

@@ -17,6 +17,7 @@ import type {
   JobSummary,
   QueueCount,
   QueueSummary,
+  TimelineMinute,
   RevokeOutcome,
   ScheduleDefinition,
   ScheduleRecord,
@@ -241,6 +242,8 @@ export interface Transport {
   vacuumBehind(): Promise<VacuumedTable[]>;
   /** Per-queue counts; consumers are workers whose heartbeat is younger than `staleMs`. */
   inspectQueues(staleMs: number): Promise<QueueSummary[]>;
+  /** The last hour minute by minute (jobs finished, average run and wait times), oldest first. */
+  inspectTimeline(): Promise<TimelineMinute[]>;
   /** Running ("active") or later-scheduled ("scheduled") jobs. */
   inspectJobs(kind: "active" | "scheduled", limit: number, task?: string): Promise<JobSummary[]>;
   inspectFailed(limit: number, task?: string): Promise<FailedSummary[]>;

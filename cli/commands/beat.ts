@@ -3,6 +3,8 @@
  * stored schedules: add, list, remove, enable, disable.
  */
 import { type App, at, Beat, type BeatEntry, cron, every, type MissedPolicy, NotFound, type ScheduleInfo } from "../../mod.ts";
+import { metricsAddress, startMetricsServer } from "../metrics/metrics_flags.ts";
+import { WorkerMetrics } from "../metrics/worker_metrics.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { parseJsonFlag } from "../json_flag.ts";
 import { appFromOptions, readOnlyApp } from "../load_app.ts";
@@ -28,6 +30,8 @@ export interface BeatFlags {
   replace?: boolean;
   json?: boolean;
   logLevel?: string;
+  metricsPort?: string | number;
+  metricsHost?: string;
   logFormat?: string;
 }
 
@@ -83,15 +87,19 @@ async function withApp(flags: BeatFlags, use: (app: App) => Promise<number>): Pr
 /** Runs beat until SIGTERM/SIGINT, then hands the lead over at once. */
 async function runBeat(flags: BeatFlags): Promise<number> {
   const logger = loggerFromFlags(flags);
+  const metricsAt = metricsAddress(flags);
   const { app, fromModule } = await appFromOptions(flags);
   app.configFromObject({ logger });
+  const metrics = metricsAt ? new WorkerMetrics() : undefined;
   // Without -A there is no code to sync: run only what is stored.
-  const beat = new Beat(app, { logger, syncCodeSchedules: fromModule });
+  const beat = new Beat(app, { logger, syncCodeSchedules: fromModule, telemetry: metrics?.listener });
+  const metricsServer = metrics && metricsAt ? await startMetricsServer(metrics.registry, metricsAt, logger) : undefined;
   const { stopped } = stopOnSignals(logger, { stop: () => beat.stop() }, "a standby beat takes over within seconds.");
   try {
     await beat.start();
     await stopped;
   } finally {
+    await metricsServer?.stop();
     await app.close();
   }
   return EXIT.ok;

@@ -12,6 +12,8 @@ import { EXIT, UsageError } from "../errors.ts";
 import { loadApp } from "../load_app.ts";
 import { loggerFromFlags } from "../logging.ts";
 import { stopOnSignals } from "../stop_signals.ts";
+import { metricsAddress, startMetricsServer } from "../metrics/metrics_flags.ts";
+import { WorkerMetrics } from "../metrics/worker_metrics.ts";
 
 export interface WorkerFlags {
   app?: string;
@@ -24,6 +26,8 @@ export interface WorkerFlags {
   pool?: string;
   beat?: boolean;
   events?: boolean;
+  metricsPort?: string | number;
+  metricsHost?: string;
 }
 
 function integer(value: string | number | undefined, flag: string, min: number): number | undefined {
@@ -44,8 +48,10 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
   const pool = (flags.pool ?? "async") as PoolKind;
   if (!["async", "threads", "process"].includes(pool)) throw new UsageError(`--pool must be async, threads or process; got "${flags.pool}".`);
 
+  const metricsAt = metricsAddress(flags);
   const app = await loadApp(flags.app);
   app.configFromObject({ logger });
+  const metrics: WorkerMetrics | undefined = metricsAt ? new WorkerMetrics({ running: (): number => worker.active, concurrency: concurrency ?? app.config.concurrency }) : undefined;
   let requestStop = (_reason: string) => {};
   const worker = new Worker(app, {
     queues,
@@ -57,9 +63,11 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
     events: flags.events ? true : undefined,
     // `tq control shutdown` stops this process as SIGTERM would.
     onShutdownRequest: () => requestStop("tq control shutdown"),
+    telemetry: metrics?.listener,
   });
   // -B: beat runs in this process too, with the same guarantees as `tq beat`.
-  const beat = flags.beat ? new Beat(app, { logger }) : undefined;
+  const beat = flags.beat ? new Beat(app, { logger, telemetry: metrics?.listener }) : undefined;
+  const metricsServer = metrics && metricsAt ? await startMetricsServer(metrics.registry, metricsAt, logger) : undefined;
   let report: StopReport | undefined;
   const signals = stopOnSignals(logger, {
     stop: async () => void ([, report] = await Promise.all([beat?.stop(), worker.stop({ graceMs })])),
@@ -71,6 +79,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
   const started = Promise.all([beat?.start(), worker.start()]);
   started.catch(() => {}); // a start cut short by the stop may fail as the app closes: nothing to report then
   await Promise.race([started.then(() => stopped), stopped]);
+  await metricsServer?.stop();
   await app.close();
   return report && report.interrupted > 0 ? EXIT.handedBack : EXIT.ok;
 }

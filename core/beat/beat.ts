@@ -15,6 +15,7 @@ import type { ScheduleRecord } from "../transport.ts";
 import { definitionsFromConf } from "./entry.ts";
 import { MAX_CATCH_UP, planTicks, type TickPlan } from "./plan.ts";
 import { type Schedule, scheduleFromSpec } from "./schedule.ts";
+import { type TelemetryEvent, telemetryEmitter, type TelemetryListener } from "../telemetry.ts";
 import { type TickMessage, tickMessage } from "./tick_message.ts";
 
 /** Options of `new Beat()`. */
@@ -33,6 +34,8 @@ export interface BeatOptions {
    * it only runs what is stored.
    */
   syncCodeSchedules?: boolean;
+  /** Receives a `beat-tick` for each tick this beat sends or skips while it leads (core/telemetry.ts). */
+  telemetry?: TelemetryListener;
 }
 
 /** How often the leader forgets old tick records. */
@@ -51,6 +54,7 @@ export class Beat {
   readonly #leaseMs: number;
   readonly #maxBackoffMs: number;
   readonly #syncCode: boolean;
+  readonly #telemetry?: (event: TelemetryEvent) => void;
   /** undefined until the first round, so a standby says so once at start. */
   #leader?: boolean;
   /**
@@ -79,6 +83,7 @@ export class Beat {
     this.#maxBackoffMs = config.beatMaxBackoffMs;
     if (options.checkIntervalMs !== undefined) checkBeatTiming(this.#checkMs, this.#leaseMs, this.#maxBackoffMs);
     this.#syncCode = options.syncCodeSchedules ?? true;
+    this.#telemetry = telemetryEmitter(options.telemetry, this.#logger);
   }
 
   /** True while this process leads: its lease, renewed each round, has not run out. */
@@ -191,11 +196,16 @@ export class Beat {
       const message = await this.#message(record);
       if (!message) return;
       const jobId = await transport.beatFire(record.name, fireAt, message.encoded, message.timing);
-      if (jobId) this.#logger.log("info", `beat: sent ${record.task}`, { schedule: record.name, tick: fireAt.toISOString(), id: jobId });
-      else this.#logger.log("debug", "beat: tick already sent", { schedule: record.name, tick: fireAt.toISOString() });
+      if (jobId) {
+        this.#logger.log("info", `beat: sent ${record.task}`, { schedule: record.name, tick: fireAt.toISOString(), id: jobId });
+        this.#telemetry?.({ type: "beat-tick", schedule: record.name, sent: true });
+      } else this.#logger.log("debug", "beat: tick already sent", { schedule: record.name, tick: fireAt.toISOString() });
     }
     const lastSent = plan.send.at(-1);
-    if (plan.latestDue && lastSent?.getTime() !== plan.latestDue.getTime()) await transport.beatSkip(record.name, plan.latestDue);
+    if (plan.latestDue && lastSent?.getTime() !== plan.latestDue.getTime()) {
+      await transport.beatSkip(record.name, plan.latestDue);
+      this.#telemetry?.({ type: "beat-tick", schedule: record.name, sent: false });
+    }
   }
 
   /** A tick's message; undefined (logged once) when the stored definition cannot make one. */

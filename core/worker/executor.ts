@@ -171,3 +171,9 @@ export function taskOf(job: ClaimedJob): string {
   const task = (job.message as { task?: unknown } | null)?.task;
   return typeof task === "string" ? task : "(unknown)";
 }
+
+/** The queue a claimed job's message names, for logs and metrics; "(unknown)" when it names none. */
+export function queueOf(job: ClaimedJob): string {
+  const queue = (job.message as { queue?: unknown } | null)?.queue;
+  return typeof queue === "string" ? queue : "(unknown)";
+}

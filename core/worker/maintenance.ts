@@ -7,6 +7,7 @@
  */
 import type { Logger } from "../logger.ts";
 import type { ResultTtls, Transport } from "../transport.ts";
+import type { TelemetryEvent } from "../telemetry.ts";
 
 export class Maintenance {
   #timer?: ReturnType<typeof setTimeout>;
@@ -17,6 +18,7 @@ export class Maintenance {
     private readonly ttls: ResultTtls,
     private readonly intervalMs: number,
     private readonly logger: Logger,
+    private readonly telemetry?: (event: TelemetryEvent) => void,
   ) {}
 
   /** Sweeps now, then about every interval until stop(). */
@@ -41,7 +43,10 @@ export class Maintenance {
     try {
       const transport = this.transport();
       const { requeued, failed, revoked } = await transport.jobRescueExpired(this.ttls);
-      if (requeued || failed || revoked) this.logger.log("warn", "Rescued jobs whose worker stopped renewing their lease", { requeued, failed, revoked });
+      if (requeued || failed || revoked) {
+        this.logger.log("warn", "Rescued jobs whose worker stopped renewing their lease", { requeued, failed, revoked });
+        this.telemetry?.({ type: "jobs-rescued", requeued, failed, revoked });
+      }
       await transport.resultCleanExpired();
       await transport.inspectClean();
       if (this.#stopped) return;

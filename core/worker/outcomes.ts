@@ -13,6 +13,8 @@ import type { ClaimedJob, Completion, JobToken, ResultTtls, RetryRequest, Transp
 import { Batcher } from "../batcher.ts";
 import type { Outcome } from "./executor.ts";
 import type { WorkerEvents } from "./worker_events.ts";
+import type { JobEnd, TelemetryEvent } from "../telemetry.ts";
+import { queueOf } from "./executor.ts";
 
 /** Counts since start. */
 export interface WorkerStats {
@@ -40,6 +42,8 @@ export interface OutcomeWriterOptions {
   ttls: ResultTtls;
   logger: Logger;
   events?: WorkerEvents;
+  /** Receives a `job-ended` for each outcome once it is written (or discarded). */
+  telemetry?: (event: TelemetryEvent) => void;
   /** Called once for a job whose failure was stored (the task's onFailure hook). */
   onFailed(error: ErrorInfo, message: Message): void;
   /** Signs what a completion sends (errbacks, a workflow's next steps) when this worker signs (docs/security.md). */
@@ -124,6 +128,7 @@ export class OutcomeWriter {
 
   #report({ job, outcome, ms }: Pending<unknown>): void {
     this.#options.events?.outcome(job, outcome, ms);
+    if (this.#options.telemetry) this.#ended(job, outcome, ms, endOf(outcome));
     if (outcome.kind === "retry") {
       this.stats.retried++;
       this.#logTask("info", job, outcome.task, "RETRY", `retry in ${outcome.retry.delayMs} ms`, undefined, outcome.error);
@@ -136,8 +141,9 @@ export class OutcomeWriter {
     this.#logTask(completion.state === "SUCCESS" ? "info" : "warn", job, outcome.task, completion.state, `${completion.state.toLowerCase()} in`, ms, completion.error);
   }
 
-  #discard({ job, outcome }: Pending<unknown>): void {
+  #discard({ job, outcome, ms }: Pending<unknown>): void {
     this.stats.discarded++;
+    if (this.#options.telemetry) this.#ended(job, outcome, ms, "discarded");
     this.#options.events?.discarded(job, outcome.task);
     const what = outcome.kind === "retry" ? "retry" : outcome.completion.state;
     this.#options.logger.log("warn", `Task ${outcome.task}[${job.id}] outcome discarded (${what}): this worker no longer held the job, another worker runs it`, {
@@ -146,6 +152,10 @@ export class OutcomeWriter {
       attempt: job.attempt,
       state: "DISCARDED",
     });
+  }
+
+  #ended(job: ClaimedJob, outcome: Outcome, ms: number, end: JobEnd): void {
+    this.#options.telemetry!({ type: "job-ended", queue: queueOf(job), task: outcome.task, attempt: job.attempt, outcome: end, runMs: ms });
   }
 
   /** One line per task; built only when the logger writes it (this runs once per job). */
@@ -161,6 +171,12 @@ export class OutcomeWriter {
     if (error) fields.error = `${error.type}: ${error.message}`;
     this.#options.logger.log(level, text, fields);
   }
+}
+
+function endOf(outcome: Outcome): JobEnd {
+  if (outcome.kind === "retry") return "retried";
+  const { state } = outcome.completion;
+  return state === "SUCCESS" ? "succeeded" : state === "REVOKED" ? "revoked" : "failed";
 }
 
 function sendsMessages(completion: Completion): boolean {

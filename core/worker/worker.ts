@@ -34,6 +34,8 @@ import { TaskSettingsView } from "./task_settings.ts";
 import { WaitingJobs } from "./waiting_jobs.ts";
 import { WorkerEvents } from "./worker_events.ts";
 import { requireInstalled } from "../inspect.ts";
+import { type TelemetryEvent, telemetryEmitter, type TelemetryListener } from "../telemetry.ts";
+import { queueOf, taskOf } from "./executor.ts";
 
 export type { StopReport } from "./shutdown.ts";
 export type { WorkerStats } from "./outcomes.ts";
@@ -63,6 +65,8 @@ export interface WorkerOptions {
    * stops as on SIGTERM. Without it the worker stops itself.
    */
   onShutdownRequest?: () => void;
+  /** Receives what this worker does as typed events (claims, starts, outcomes, lease rescues): core/telemetry.ts. */
+  telemetry?: TelemetryListener;
 }
 
 /**
@@ -91,6 +95,7 @@ export class Worker {
   readonly #maintenance: Maintenance;
   readonly #control: RemoteControl;
   readonly #events?: WorkerEvents;
+  readonly #telemetry?: (event: TelemetryEvent) => void;
   #transport!: Transport;
   #leases?: LeaseKeeper;
   #marks?: StartMarks;
@@ -120,14 +125,15 @@ export class Worker {
     if (options.events ?? config.events) {
       this.#events = new WorkerEvents(new EventSender({ transport, clock: app.clock, logger, worker: this.id }), app.clock);
     }
+    const telemetry = this.#telemetry = telemetryEmitter(options.telemetry, logger);
     const ttls = { resultTtlMs: config.resultTtlMs, failedTtlMs: config.failedTtlMs };
     const onFailed = (error: ErrorInfo, message: Message) => callOnFailure(app.registry, logger, error, message);
     // Under a concurrency limit, a place frees when the outcome is written: claim again then, not at the next poll.
     const onWritten = () => this.#filter && hasLimits(this.#filter.limits) && this.#claims.wake();
     // Message signing (docs/security.md): claims are screened, and what completions send is signed.
     const { screen, signCompletion } = app.security.forWorker(transport, logger);
-    this.#outcomes = new OutcomeWriter({ transport, maxBatch: config.batchSize, ttls, logger, events: this.#events, onFailed, onWritten, signCompletion });
-    this.#maintenance = new Maintenance(transport, ttls, config.maintenanceMs, logger);
+    this.#outcomes = new OutcomeWriter({ transport, maxBatch: config.batchSize, ttls, logger, events: this.#events, telemetry, onFailed, onWritten, signCompletion });
+    this.#maintenance = new Maintenance(transport, ttls, config.maintenanceMs, logger, telemetry);
     this.#pool = createPool(options.pool ?? "async", { registry: app.registry, concurrency: this.concurrency, appModule: options.appModule, logger });
     this.#gates = new RateGates({
       takeCluster: (task, count, rate) => this.#transport.rateTake({ task, count, perMs: rate.perMs, capacity: rate.capacity }),
@@ -148,6 +154,7 @@ export class Worker {
       settings: this.#settings,
       marks: () => this.#marks!,
       events: this.#events,
+      telemetry,
       logger,
       waitingJobs: () => this.#waiting.all(),
       claimLanded: () => this.#claims.inFlight,
@@ -334,6 +341,7 @@ export class Worker {
     this.#handBackPaused(paused);
     this.#waiting.add(jobs);
     if (this.#events) for (const job of jobs) this.#events.received(job);
+    if (this.#telemetry) for (const job of jobs) this.#telemetry({ type: "job-claimed", queue: queueOf(job), task: taskOf(job), waitedMs: job.waitedMs ?? 0 });
     this.#startWaiting();
   }
 

@@ -11,6 +11,7 @@ import type {
   JobDetail,
   JobSummary,
   QueueSummary,
+  TimelineMinute,
   StoredEvent,
   TaskState,
   TqEvent,
@@ -106,6 +107,10 @@ export class PgInspection {
 
   async inspectQueues(staleMs: number): Promise<QueueSummary[]> {
     return (await this.db.run("inspectQueues", [staleMs])).map(queueSummaryFromRow);
+  }
+
+  async inspectTimeline(): Promise<TimelineMinute[]> {
+    return (await this.db.run("inspectTimeline", [])).map((r: Row) => ({ at: r.at, succeeded: r.succeeded, failed: r.failed, runMs: r.run_ms, waitMs: r.wait_ms }));
   }
 
   async inspectJobs(kind: "active" | "scheduled", limit: number, task?: string): Promise<JobSummary[]> {

@@ -43,6 +43,7 @@ interface ClaimRow {
   message: unknown;
   expired: boolean;
   revoke: "revoke" | "terminate" | null;
+  waited_ms: number;
 }
 
 /** A row of a claim: a claimed job, or (id null) where a queue's next claim starts among its groups. */
@@ -94,6 +95,7 @@ function claimedJobs(rows: ClaimRow[]): ClaimedJob[] {
     maxAttempts: r.max_attempts,
     started: r.started,
     suspect: r.suspect,
+    waitedMs: r.waited_ms,
   }));
 }
 

@@ -126,6 +126,7 @@ export class PostgresTransport implements Transport {
   inspectClean() { return this.#inspection.inspectClean(); }
   vacuumBehind() { return this.#vacuum.vacuumBehind(); }
   inspectQueues(...a: Args<"inspectQueues">) { return this.#inspection.inspectQueues(...a); }
+  inspectTimeline(...a: Args<"inspectTimeline">) { return this.#inspection.inspectTimeline(...a); }
   inspectJobs(...a: Args<"inspectJobs">) { return this.#inspection.inspectJobs(...a); }
   inspectFailed(...a: Args<"inspectFailed">) { return this.#inspection.inspectFailed(...a); }
   inspectJob(...a: Args<"inspectJob">) { return this.#inspection.inspectJob(...a); }

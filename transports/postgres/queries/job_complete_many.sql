@@ -37,7 +37,7 @@ with input as (
   using input i
   where j.id = i.id and j.attempt = i.attempt and j.state <> 'queued' and j.id = any(array(select id from input))
   returning j.id, j.message->>'task' as task, j.attempt, j.attempt - j.uncharged as attempts, j.worker, j.errors, j.interruptions,
-            j.meta, j.message, j.queue, j.created_at, j.started_at, j.args_shown
+            j.meta, j.message, j.queue, j.created_at, j.started_at, j.args_shown, j.run_at
 ), saved as (
   insert into {{schema}}.results (id, task, state, value, error, meta, attempts, worker, finished_at, expires_at, errors, interruptions,
                                   message, queue, parent_id, root_id, sent_at, started_at, args_shown)
@@ -62,13 +62,18 @@ with input as (
   returning id
 ), counted as (
   -- Throughput for `tq inspect queues`: one row per queue, minute and worker.
-  insert into {{schema}}.queue_stats as s (queue, minute, worker, succeeded, failed)
+  -- With the run and wait times of the jobs that started (migration 17), for the dashboard's chart.
+  insert into {{schema}}.queue_stats as s (queue, minute, worker, succeeded, failed, run_ms, wait_ms, timed)
   select d.queue, date_trunc('minute', now()), coalesce(d.worker, ''),
-         count(*) filter (where i.state = 'SUCCESS'), count(*) filter (where i.state <> 'SUCCESS')
+         count(*) filter (where i.state = 'SUCCESS'), count(*) filter (where i.state <> 'SUCCESS'),
+         coalesce(sum(extract(epoch from now() - d.started_at) * 1000), 0),
+         coalesce(sum(greatest(extract(epoch from d.started_at - d.run_at) * 1000, 0)), 0),
+         count(d.started_at)
   from done d join input i on i.id = d.id
   group by d.queue, d.worker
   on conflict (queue, minute, worker) do update
-    set succeeded = s.succeeded + excluded.succeeded, failed = s.failed + excluded.failed
+    set succeeded = s.succeeded + excluded.succeeded, failed = s.failed + excluded.failed,
+        run_ms = s.run_ms + excluded.run_ms, wait_ms = s.wait_ms + excluded.wait_ms, timed = s.timed + excluded.timed
 ), followed as (
   -- Errbacks (messages), and the jobs a workflow starts next ({message, delayMs}).
   insert into {{schema}}.jobs (id, queue, priority, run_at, max_attempts, message, args_shown)

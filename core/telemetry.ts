@@ -1,0 +1,80 @@
+/**
+ * Telemetry: what a worker or beat does, as typed events delivered in
+ * process to a listener (`WorkerOptions.telemetry`, `BeatOptions.telemetry`).
+ * `tq worker --metrics-port` turns them into Prometheus metrics
+ * (docs/observability.md has the table); a program can feed its own
+ * metrics library. Unlike task events (core/events.ts) they are never
+ * written to the database, so they cost a function call each.
+ */
+import type { Logger } from "./logger.ts";
+
+/** How a job's attempt ended, as far as its worker knows once the outcome is stored. */
+export type JobEnd = "succeeded" | "failed" | "revoked" | "retried" | "discarded";
+
+/** A worker claimed a job: how long it had waited since it was due. */
+export interface JobClaimedEvent {
+  type: "job-claimed";
+  queue: string;
+  task: string;
+  /** Time from when it was due (sent, or its eta or retry time) to the claim, by the database clock (ms). */
+  waitedMs: number;
+}
+
+/** A job's handler started. */
+export interface JobStartedEvent {
+  type: "job-started";
+  queue: string;
+  task: string;
+  attempt: number;
+}
+
+/** A job's attempt ended and its outcome was stored (or, `discarded`, refused: another worker held it). */
+export interface JobEndedEvent {
+  type: "job-ended";
+  queue: string;
+  task: string;
+  attempt: number;
+  outcome: JobEnd;
+  /** How long its handler ran (ms); 0 when it never started (revoked, expired, refused). */
+  runMs: number;
+}
+
+/** The maintenance sweep took back jobs whose lease had expired (their worker died or hung). */
+export interface JobsRescuedEvent {
+  type: "jobs-rescued";
+  /** Put back in their queue to run again. */
+  requeued: number;
+  /** Failed as WorkerLost: out of attempts. */
+  failed: number;
+  /** Ended as revoked: revoked while their worker was gone. */
+  revoked: number;
+}
+
+/** A leading beat handled one tick of a schedule. */
+export interface BeatTickEvent {
+  type: "beat-tick";
+  schedule: string;
+  /** Whether the tick sent a job (false: skipped, as missed ticks are by the "skip" policy). */
+  sent: boolean;
+}
+
+/** Anything a worker or beat reports to a telemetry listener. */
+export type TelemetryEvent = JobClaimedEvent | JobStartedEvent | JobEndedEvent | JobsRescuedEvent | BeatTickEvent;
+
+/** Receives telemetry events; called synchronously, so it must be quick and must not throw (a throw is logged once and ignored). */
+export type TelemetryListener = (event: TelemetryEvent) => void;
+
+/** Calls a listener, keeping its mistakes out of the worker: the first throw is logged, the rest ignored. */
+export function telemetryEmitter(listener: TelemetryListener | undefined, logger: Logger): ((event: TelemetryEvent) => void) | undefined {
+  if (!listener) return undefined;
+  let warned = false;
+  return (event) => {
+    try {
+      listener(event);
+    } catch (error) {
+      if (warned) return;
+      warned = true;
+      logger.log("warn", "A telemetry listener threw; its errors are ignored from now on", { error: String((error as Error)?.message ?? error) });
+    }
+  };
+}
