@@ -3,6 +3,7 @@
  * connection. Constructing one is cheap and connects to nothing; several
  * apps with different config and tasks coexist in one process.
  */
+import { loadTracing } from "./tracing.ts";
 import type { Backend } from "./backend.ts";
 import { LamportClock } from "./clock.ts";
 import type { BeatEntry } from "./beat/entry.ts";
@@ -207,6 +208,7 @@ export class App implements TaskSender {
     this.#initialized ??= (async () => {
       for (const hook of this.#initHooks) await hook();
       await this.security.ready();
+      await loadTracing();
     })();
     return this.#initialized;
   }
@@ -296,6 +298,8 @@ export class App implements TaskSender {
   /** Sends one job per argument list, in one statement. `options.id` is not allowed here. */
   async sendMany<R = unknown>(name: string, argsList: unknown[][], options: SendOptions = {}): Promise<AsyncResult<R>[]> {
     rejectUnknownSendOptions(options, name);
+    // Messages carry the active span's trace context when tracing is on (core/tracing.ts).
+    await loadTracing();
     const task = this.registry.get(name);
     const defaults = { defaultQueue: this.config.defaultQueue, clock: this.clock.forward() };
     if (argsList.length > 1 && options.id) throw new TypeError(`Send option "id" names one job; it cannot be used to send ${argsList.length}.`);

@@ -15,6 +15,10 @@ export interface Origin {
   host: string;
   /** The sending process's id. */
   pid: number;
+  /** The W3C trace context of the span active when it was sent (docs/observability.md); older workers ignore it. */
+  traceparent?: string;
+  /** The W3C tracestate that goes with `traceparent`. */
+  tracestate?: string;
 }
 
 /** A task message (protocol version 1). Times are ISO-8601 strings. */
@@ -122,7 +126,8 @@ export const messageSchema = {
     origin: {
       type: "object",
       required: ["host", "pid"],
-      properties: { host: { type: "string" }, pid: { type: "integer" } },
+      // Open to more fields (protocol 1 never closed it): a worker that does not know one ignores it.
+      properties: { host: { type: "string" }, pid: { type: "integer" }, traceparent: { type: "string", maxLength: 55 }, tracestate: { type: "string", maxLength: 512 } },
     },
     clock: { type: "integer", minimum: 0 },
     sentAt: time,

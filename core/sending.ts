@@ -1,4 +1,5 @@
 /** Builds messages from send options: ids, times, routing and provenance. */
+import { currentTraceOrigin } from "./tracing.ts";
 import * as D from "./defaults.ts";
 import { type Duration, parseDuration } from "./duration.ts";
 import { ConfigError, InvalidArguments } from "./errors.ts";
@@ -53,7 +54,8 @@ export function buildMessage(
     priority: options.priority ?? task?.priority ?? D.DEFAULT_PRIORITY,
     retries: 0,
     rootId: options.rootId ?? id,
-    origin: { host: cachedHost ??= hostname(), pid },
+    // The trace context of the span active now, when tracing is on (core/tracing.ts).
+    origin: { host: cachedHost ??= hostname(), pid, ...currentTraceOrigin() },
     clock: defaults.clock,
     sentAt: new Date().toISOString(),
   };

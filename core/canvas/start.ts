@@ -3,6 +3,7 @@
  * ids are assigned before anything is written, so the handles (a chain's
  * result with its parents, a group's results) exist at once.
  */
+import { loadTracing } from "../tracing.ts";
 import { AsyncResult, type ResultSource } from "../result.ts";
 import type { Transport } from "../transport.ts";
 import { assertCanvas, type CanvasData, taskIdsOf, withIds } from "./data.ts";
@@ -21,6 +22,8 @@ export interface StartDeps {
 export async function startCanvas(deps: StartDeps, data: CanvasData, options: { sql?: unknown } = {}): Promise<AsyncResult | GroupResult> {
   assertCanvas(data);
   assertLaunchable(data);
+  // Its messages carry the active span's trace context (core/tracing.ts).
+  await loadTracing();
   const withAll = withIds(data);
   const launch = planLaunch(withAll, undefined, deps.context());
   await deps.sign(launch);

@@ -4,6 +4,7 @@
  * with backoff, or a failure with its errbacks). Nothing here throws: every
  * problem becomes a stored outcome.
  */
+import { currentTraceOrigin } from "../tracing.ts";
 import { retryDelayMs } from "../backoff.ts";
 import type { LamportClock } from "../clock.ts";
 import * as D from "../defaults.ts";
@@ -92,7 +93,8 @@ function errbackMessages(message: Message, error: ErrorInfo, clock: LamportClock
     retries: 0,
     rootId: message.rootId,
     parentId: message.id,
-    origin: message.origin,
+    // Sent as part of the failed run: a child of its span when tracing is on.
+    origin: { ...message.origin, ...currentTraceOrigin() },
     clock: clock.forward(),
     sentAt: new Date().toISOString(),
   }));

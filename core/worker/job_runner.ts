@@ -6,6 +6,7 @@
  * how fast jobs run, and whether a suspect job (lost with its last worker)
  * is about to run.
  */
+import { type RunEnd, RunSpan } from "../tracing.ts";
 import type { LaunchContext } from "../canvas/launch.ts";
 import type { LamportClock } from "../clock.ts";
 import { LeaseLost, SoftTimeLimitExceeded, TimeLimitExceeded, toErrorInfo } from "../errors.ts";
@@ -145,16 +146,22 @@ export class JobRunner {
     }
     const progress = (meta: unknown) => host.transport().jobProgress({ id: job.id, attempt: job.attempt }, meta);
     const hooks = { get signal() { return controller.signal; }, progress };
-    host.pool.run({ jobId: job.id, attempt: job.attempt, message }, hooks).then((result) => {
-      if (entry.revoked && result.kind !== "success") entry.settle(revokedOutcome(job, message.task, "The task was revoked while it ran."));
-      else entry.settle(ends(result));
-    }, (error) => entry.settle(ends({ kind: "error", error: toErrorInfo(error), autoRetry: false })));
+    const span = entry.span = RunSpan.start(message, job.attempt, host.workerId);
+    const run = () =>
+      host.pool.run({ jobId: job.id, attempt: job.attempt, message, traceparent: span?.traceparent }, hooks).then((result) => {
+        if (entry.revoked && result.kind !== "success") entry.settle(revokedOutcome(job, message.task, "The task was revoked while it ran."));
+        else entry.settle(ends(result));
+      }, (error) => entry.settle(ends({ kind: "error", error: toErrorInfo(error), autoRetry: false })));
+    // Within the run's span, the handler's sends and the next steps decided after it continue its trace.
+    if (span) span.within(run);
+    else run();
   }
 
   #settled(entry: RunningJob, outcome: Outcome | null): void {
     const { host } = this;
     host.running.remove(entry);
     if (entry.job.suspect) this.#suspects--;
+    entry.span?.end(runEnd(outcome));
     if (outcome) {
       const ms = performance.now() - (entry.handlerStartedAt ?? entry.startedAt);
       this.#averageRunMs = this.#averageRunMs === undefined ? ms : this.#averageRunMs * 0.9 + ms * 0.1;
@@ -162,6 +169,14 @@ export class JobRunner {
     }
     host.onSlotFree();
   }
+}
+
+/** What a run's span records of its outcome; LOST when the worker no longer held the job (null). */
+function runEnd(outcome: Outcome | null): RunEnd {
+  if (!outcome) return { outcome: "LOST" };
+  if (outcome.kind === "retry") return { outcome: "RETRY", error: outcome.error };
+  const { completion } = outcome;
+  return { outcome: completion.state, error: completion.error ?? undefined };
 }
 
 /** The outcome of a job revoked before or while it ran. */

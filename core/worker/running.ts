@@ -5,6 +5,7 @@
  * shutdown, or its lease lost), after which whatever its handler returns is
  * ignored.
  */
+import type { RunSpan } from "../tracing.ts";
 import type { ClaimedJob } from "../transport.ts";
 import type { Outcome } from "./executor.ts";
 import { LazyAbort } from "./lazy_abort.ts";
@@ -21,6 +22,8 @@ export class RunningJob {
    * see JobRunner.startsAll).
    */
   handlerStartedAt?: number;
+  /** Its run's span when tracing is on (core/tracing.ts): ended with its outcome. */
+  span?: RunSpan;
   #settled = false;
   readonly #timers: ReturnType<typeof setTimeout>[] = [];
 

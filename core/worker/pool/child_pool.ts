@@ -175,7 +175,7 @@ export class ChildPool implements HandlerPool {
       const onAbort = () => slot.channel.send({ type: "abort", jobId: invocation.jobId, reason: reasonOf(hooks.signal) });
       hooks.signal.addEventListener("abort", onAbort, { once: true });
       slot.job = { ...pending, detach: () => hooks.signal.removeEventListener("abort", onAbort) };
-      slot.channel.send({ type: "run", jobId: invocation.jobId, attempt: invocation.attempt, message: invocation.message });
+      slot.channel.send({ type: "run", jobId: invocation.jobId, attempt: invocation.attempt, message: invocation.message, traceparent: invocation.traceparent });
       if (hooks.signal.aborted) onAbort();
     }
   }

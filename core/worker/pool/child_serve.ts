@@ -8,6 +8,7 @@ import { SoftTimeLimitExceeded, TaskNotRegistered, TaskRevoked, TimeLimitExceede
 import type { Registry } from "../../registry.ts";
 import type { Task } from "../../task.ts";
 import { invokeHandler } from "../invoke.ts";
+import { loadTracing, withRemoteParent } from "../../tracing.ts";
 import type { Endpoint, ToChild } from "./protocol.ts";
 
 /**
@@ -53,8 +54,9 @@ export function serveParent(endpoint: Endpoint): Promise<number> {
     const controller = new AbortController();
     running.set(jobId, controller);
     const task = registry?.get(message.message.task);
+    if (message.traceparent) await loadTracing();
     const result = task
-      ? await invokeHandler(task, message.message, attempt, { signal: controller.signal, progress: (meta) => progress(jobId, meta) })
+      ? await withRemoteParent(message.traceparent, () => invokeHandler(task, message.message, attempt, { signal: controller.signal, progress: (meta) => progress(jobId, meta) }))
       : { kind: "error" as const, error: toErrorInfo(new TaskNotRegistered(`The pool child's app has no task "${message.message.task}".`)), autoRetry: false };
     running.delete(jobId);
     endpoint.send({ type: "result", jobId, result });

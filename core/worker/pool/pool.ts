@@ -21,6 +21,8 @@ export interface Invocation {
   jobId: string;
   attempt: number;
   message: Message;
+  /** The run's span (core/tracing.ts), for a handler that runs in another process or thread: what it sends continues the trace. */
+  traceparent?: string;
 }
 
 export interface HandlerPool {

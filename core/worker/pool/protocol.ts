@@ -17,7 +17,7 @@ import type { HandlerResult } from "../invoke.ts";
 /** From the worker to a child. */
 export type ToChild =
   | { type: "init"; appModule: string }
-  | { type: "run"; jobId: string; attempt: number; message: Message }
+  | { type: "run"; jobId: string; attempt: number; message: Message; traceparent?: string }
   /** The job's AbortSignal fired; `reason` rebuilds the signal's reason in the child. */
   | { type: "abort"; jobId: string; reason: { name: string; message: string } }
   | { type: "progressed"; seq: number; error?: ErrorInfo };
