@@ -1,0 +1,25 @@
+/**
+ * The dashboard's entry point, bundled by scripts/build_dashboard.ts into
+ * cli/dashboard/_assets.ts. Counts page loads in `window.__tqLoads` so the
+ * browser test can tell that moving between pages never reloaded.
+ */
+import { render } from "preact";
+import { App } from "./app.ts";
+import { html } from "./html.ts";
+import { installShortcuts } from "./keys.ts";
+import { startLive } from "./live.ts";
+
+declare global {
+  interface Window {
+    __tqLoads?: number;
+  }
+}
+
+window.__tqLoads = (window.__tqLoads || 0) + 1;
+
+const root = document.getElementById("app");
+if (root) {
+  startLive();
+  installShortcuts();
+  render(html`<${App} />`, root);
+}
