@@ -5,5 +5,9 @@
 import { h, type VNode } from "preact";
 import htm from "htm";
 
+/** The tag's type. htm's own declares a union with arrays, which a template with one root never returns. */
+type Tag = (strings: TemplateStringsArray, ...values: unknown[]) => VNode;
+
 /** Tagged template that builds Preact nodes: html`<p>${text}</p>`. */
-export const html: (strings: TemplateStringsArray, ...values: unknown[]) => VNode = htm.bind(h) as never;
+// htm's types are CommonJS-style, which Deno reads as a namespace: hence the cast.
+export const html: Tag = (htm as unknown as { bind(fn: typeof h): Tag }).bind(h);

@@ -78,6 +78,14 @@ function connect(): void {
     }
     tick.set(tick.get() + 1);
   });
+  // The server could not read the database; its next overview clears this.
+  source.addEventListener("problem", (message) => {
+    try {
+      overviewError.set((JSON.parse((message as MessageEvent<string>).data) as { error: string }).error);
+    } catch {
+      // Not ours to interpret.
+    }
+  });
   source.addEventListener("tq", (message) => {
     let event: TqEvent;
     try {

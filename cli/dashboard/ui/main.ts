@@ -10,12 +10,11 @@ import { installShortcuts } from "./keys.ts";
 import { startLive } from "./live.ts";
 
 declare global {
-  interface Window {
-    __tqLoads?: number;
-  }
+  var __tqLoads: number | undefined;
 }
 
-window.__tqLoads = (window.__tqLoads || 0) + 1;
+// globalThis is window here; counted before anything else can fail.
+globalThis.__tqLoads = (globalThis.__tqLoads || 0) + 1;
 
 const root = document.getElementById("app");
 if (root) {

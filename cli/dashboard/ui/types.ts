@@ -78,7 +78,8 @@ export interface LiveJobItem {
   priority: number;
   state: "queued" | "running";
   attempt: number;
-  retries: number | null;
+  /** Retries so far. */
+  retries: number;
   worker: string | null;
   runAt: string | null;
   startedAt: string | null;

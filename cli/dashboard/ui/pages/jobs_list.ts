@@ -41,7 +41,7 @@ function LiveRows(props: { items: LiveJobItem[]; list: ListName }): VNode {
       <td>${j.queue}</td>
       <td><${Badge} text=${j.state} kind=${j.state === "running" ? "started" : "pending"} /></td>
       <td class="num">${j.priority}</td>
-      <td class="num">${j.attempt}${j.retries === null || j.retries === undefined ? "" : html`<span class="muted"> / ${j.retries + 1}</span>`}</td>
+      <td class="num">${j.attempt}${j.retries ? html`<span class="muted" title="Retries so far"> (${j.retries} retried)</span>` : null}</td>
       <td><${Time} at=${j.runAt} /></td>
       <td><${Time} at=${j.startedAt} /></td>
       <td class="mono small">${j.worker ?? html`<span class="muted">—</span>`}</td>
