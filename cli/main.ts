@@ -54,6 +54,7 @@ function buildCli() {
     .option("-Q, --queues <list>", "Comma-separated queues to consume (default: the app's default queue)")
     .option("-c, --concurrency <n>", "Tasks run at once (default 10)")
     .option("--port <n>", "TCP port of the database on 127.0.0.1 (default: any free one)")
+    .option("--dashboard-port <n>", "TCP port of the dashboard on 127.0.0.1 (default 5555, or any free one when taken)")
     .option("-l, --log-level <level>", "debug, info, warn, error or silent (default info)")
     .option("--log-format <format>", "text or json (default text)")
     .example("tq dev -A ./tasks.ts")

@@ -2,7 +2,7 @@
  * `tq dev -A tasks.ts`: everything in one process for trying tq and for
  * development: the embedded database (PGlite, data in `.tq/`), served on a
  * local socket that `tq call`, `tq inspect` and programs importing tq in
- * this directory find by themselves, a worker, and beat.
+ * this directory find by themselves, a worker, beat, and the dashboard.
  */
 import process from "node:process";
 import { resolve } from "node:path";
@@ -13,6 +13,9 @@ import { EXIT, UsageError } from "../errors.ts";
 import { loadApp } from "../load_app.ts";
 import { loggerFromFlags } from "../logging.ts";
 import { stopOnSignals } from "../stop_signals.ts";
+import { type Dashboard, startDashboard } from "../dashboard/server.ts";
+import { DEFAULT_DASHBOARD_PORT, dashboardPort } from "./dashboard.ts";
+import type { App, Logger } from "../../mod.ts";
 
 export interface DevFlags {
   app?: string;
@@ -21,6 +24,7 @@ export interface DevFlags {
   port?: string | number;
   logLevel?: string;
   logFormat?: string;
+  dashboardPort?: string | number;
 }
 
 export async function devCommand(flags: DevFlags): Promise<number> {
@@ -29,6 +33,7 @@ export async function devCommand(flags: DevFlags): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a TCP port (0 for any free one), got "${flags.port}".`);
   const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) throw new UsageError(`--concurrency must be a positive integer, got "${flags.concurrency}".`);
+  const dashboardPortWanted = dashboardPort(flags.dashboardPort, DEFAULT_DASHBOARD_PORT);
   const logger = loggerFromFlags(flags);
   const dir = process.cwd();
   const running = runningServer(dir);
@@ -48,14 +53,29 @@ export async function devCommand(flags: DevFlags): Promise<number> {
   }, "running jobs run again when tq dev starts next.");
   requestStop = signals.request;
   const { stopped } = signals;
+  let dashboard: Dashboard | undefined;
   try {
     await beat.start();
     await worker.start();
+    dashboard = await devDashboard(app, dashboardPortWanted, logger);
     logger.log("info", `tq dev: database at ${server.url}; tq call, tq inspect and programs run in this directory use it`);
     await stopped;
   } finally {
+    await dashboard?.stop();
     await app.close();
     await server.stop();
   }
   return EXIT.ok;
+}
+
+/** The dashboard on 127.0.0.1 (the usual port, or any free one when another program has it), its address logged. */
+async function devDashboard(app: App, port: number, logger: Logger): Promise<Dashboard> {
+  let dashboard: Dashboard;
+  try {
+    dashboard = await startDashboard(app, { hostname: "127.0.0.1", port });
+  } catch {
+    dashboard = await startDashboard(app, { hostname: "127.0.0.1", port: 0 });
+  }
+  logger.log("info", `tq dev: dashboard at ${dashboard.url}`, { url: dashboard.url });
+  return dashboard;
 }

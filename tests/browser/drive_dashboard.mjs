@@ -69,7 +69,14 @@ async function main() {
     page.on("console", (message) => {
       if (message.type() === "error") consoleErrors.push(message.text());
     });
-    page.on("pageerror", (error) => pageErrors.push(String(error?.stack ?? error)));
+    // A step fails as soon as the page throws, rather than at its timeout.
+    let pageThrew;
+    const thrown = new Promise((_, reject) => (pageThrew = reject));
+    thrown.catch(() => {});
+    page.on("pageerror", (error) => {
+      pageErrors.push(String(error?.stack ?? error));
+      pageThrew(new Error(`The page threw: ${pageErrors[0]}`));
+    });
     await page.setViewport(DESKTOP);
     if (options.screenshots) mkdirSync(options.screenshots, { recursive: true });
     const shoot = async (name) => {
@@ -80,7 +87,7 @@ async function main() {
     };
     const step = async (name, run) => {
       const started = Date.now();
-      await run();
+      await Promise.race([run(), thrown]);
       checkPage();
       print({ step: name, ms: Date.now() - started });
     };

@@ -106,7 +106,7 @@ export function JobPage(props: { id: string }): VNode {
       <${Summary} detail=${detail} />
       <${ProgressSection} meta=${job?.meta ?? result?.meta ?? null} />
       <${OutcomeSection} detail=${detail} />
-      <${ArgumentsSection} message=${job?.message ?? result?.message ?? null} />
+      <${ArgumentsSection} message=${job?.message ?? result?.message ?? null} finished=${!job && !!result} />
       <${HistorySection} errors=${job?.errors ?? result?.errors ?? []} interruptions=${job?.interruptions ?? result?.interruptions ?? []} />
       <${WorkflowSection} detail=${detail} />
       <${EventsSection} detail=${detail} />

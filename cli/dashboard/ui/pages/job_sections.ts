@@ -17,9 +17,14 @@ function isEmpty(value: unknown): boolean {
 }
 
 /** Arguments and keyword arguments as sent (redacted by the server where configured). */
-export function ArgumentsSection(props: { message: TaskMessage | null }): VNode | null {
+export function ArgumentsSection(props: { message: TaskMessage | null; finished: boolean }): VNode | null {
   const message = props.message;
-  if (!message) return null;
+  if (!message) {
+    // Only a waiting, running or failed job keeps its message (a failure, so it can be retried).
+    return props.finished
+      ? html`<section class="card"><h2>Arguments</h2><p class="muted">Not kept once a job ends other than by failing.</p></section>`
+      : null;
+  }
   const { args, kwargs, ...rest } = message;
   return html`<section class="card">
     <h2>Arguments</h2>
@@ -67,7 +72,7 @@ export function HistorySection(props: { errors: AttemptError[]; interruptions: I
     ...props.interruptions.map((entry) => ({ kind: "interruption" as const, attempt: entry.attempt, at: entry.at, entry })),
   ].sort((a, b) => a.attempt - b.attempt || Date.parse(a.at) - Date.parse(b.at));
   if (entries.length === 0) return null;
-  return html`<section class="card">
+  return html`<section class="card wide">
     <h2>Attempt history</h2>
     <${TableBox} label="Attempt history">
       <thead><tr><th scope="col" class="num">Attempt</th><th scope="col">When</th><th scope="col">What</th><th scope="col">Detail</th></tr></thead>
@@ -113,10 +118,10 @@ export function WorkflowSection(props: { detail: JobDetail }): VNode | null {
 /** The job's recorded events, in the order they were recorded. */
 export function EventsSection(props: { detail: JobDetail }): VNode {
   const events = props.detail.events;
-  return html`<section class="card">
+  return html`<section class="card wide">
     <h2>Events</h2>
     ${events.length === 0
-      ? html`<p class="muted">None recorded. Workers record events when started with <code>-E</code>.</p>`
+      ? html`<p class="muted">None recorded yet. Workers record events when started with <code>-E</code>.</p>`
       : html`<${TableBox} label="Events">
         <thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Worker</th><th scope="col">Data</th></tr></thead>
         <tbody>${events.map((e) => html`<tr key=${e.id}>
