@@ -15,7 +15,6 @@ import type {
   TaskState,
   TimelineMinute,
   Transport,
-  Unsubscribe,
   WorkerRecord,
 } from "./transport.ts";
 
@@ -81,7 +80,7 @@ export class Inspect {
   }
 
   /** Calls `onWake` when events may have been stored (a notification, or its connection coming back): read them with eventsAfter(). */
-  async watchEvents(onWake: () => void): Promise<Unsubscribe> {
+  async watchEvents(onWake: () => void): Promise<() => Promise<void>> {
     return (await this.transport()).subscribeEvents(onWake);
   }
 

@@ -13,8 +13,11 @@ export type JobEnd = "succeeded" | "failed" | "revoked" | "retried" | "discarded
 
 /** A worker claimed a job: how long it had waited since it was due. */
 export interface JobClaimedEvent {
+  /** The event's kind. */
   type: "job-claimed";
+  /** The queue the job is in. */
   queue: string;
+  /** The task's name. */
   task: string;
   /** Time from when it was due (sent, or its eta or retry time) to the claim, by the database clock (ms). */
   waitedMs: number;
@@ -22,18 +25,27 @@ export interface JobClaimedEvent {
 
 /** A job's handler started. */
 export interface JobStartedEvent {
+  /** The event's kind. */
   type: "job-started";
+  /** The queue the job is in. */
   queue: string;
+  /** The task's name. */
   task: string;
+  /** The claim this is (the job's attempt number, from 1). */
   attempt: number;
 }
 
 /** A job's attempt ended and its outcome was stored (or, `discarded`, refused: another worker held it). */
 export interface JobEndedEvent {
+  /** The event's kind. */
   type: "job-ended";
+  /** The queue the job is in. */
   queue: string;
+  /** The task's name. */
   task: string;
+  /** The claim this is (the job's attempt number, from 1). */
   attempt: number;
+  /** What became of the attempt. */
   outcome: JobEnd;
   /** How long its handler ran (ms); 0 when it never started (revoked, expired, refused). */
   runMs: number;
@@ -41,6 +53,7 @@ export interface JobEndedEvent {
 
 /** The maintenance sweep took back jobs whose lease had expired (their worker died or hung). */
 export interface JobsRescuedEvent {
+  /** The event's kind. */
   type: "jobs-rescued";
   /** Put back in their queue to run again. */
   requeued: number;
@@ -52,7 +65,9 @@ export interface JobsRescuedEvent {
 
 /** A leading beat handled one tick of a schedule. */
 export interface BeatTickEvent {
+  /** The event's kind. */
   type: "beat-tick";
+  /** The schedule's name. */
   schedule: string;
   /** Whether the tick sent a job (false: skipped, as missed ticks are by the "skip" policy). */
   sent: boolean;

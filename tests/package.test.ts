@@ -59,7 +59,9 @@ test(`a fresh ${runtimeName} project imports "tq" from the packed package, runs 
       if (dep.includes("/")) mkdirSync(join(project, "node_modules", scope), { recursive: true });
       symlinkSync(join(ROOT, "node_modules", dep), join(project, "node_modules", dep));
     }
-    for (const transitive of ["fast-deep-equal", "fast-uri", "json-schema-traverse", "require-from-string"]) {
+    // What npm installs beside them: ajv's and prom-client's dependencies, and tq's optional @opentelemetry/api.
+    for (const transitive of ["fast-deep-equal", "fast-uri", "json-schema-traverse", "require-from-string", "tdigest", "bintrees", "@opentelemetry/api"]) {
+      if (transitive.includes("/")) mkdirSync(join(project, "node_modules", transitive.split("/")[0]), { recursive: true });
       symlinkSync(join(ROOT, "node_modules", transitive), join(project, "node_modules", transitive));
     }
     // On Deno "tq" comes from deno.json's import map (as from JSR); package.json only holds what node_modules has.

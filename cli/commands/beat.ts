@@ -4,7 +4,7 @@
  */
 import { type App, at, Beat, type BeatEntry, cron, every, type MissedPolicy, NotFound, type ScheduleInfo } from "../../mod.ts";
 import { metricsAddress, startMetricsServer } from "../metrics/metrics_flags.ts";
-import { WorkerMetrics } from "../metrics/worker_metrics.ts";
+
 import { EXIT, UsageError } from "../errors.ts";
 import { parseJsonFlag } from "../json_flag.ts";
 import { appFromOptions, readOnlyApp } from "../load_app.ts";
@@ -90,7 +90,7 @@ async function runBeat(flags: BeatFlags): Promise<number> {
   const metricsAt = metricsAddress(flags);
   const { app, fromModule } = await appFromOptions(flags);
   app.configFromObject({ logger });
-  const metrics = metricsAt ? new WorkerMetrics() : undefined;
+  const metrics = metricsAt ? new (await import("../metrics/worker_metrics.ts")).WorkerMetrics() : undefined;
   // Without -A there is no code to sync: run only what is stored.
   const beat = new Beat(app, { logger, syncCodeSchedules: fromModule, telemetry: metrics?.listener });
   const metricsServer = metrics && metricsAt ? await startMetricsServer(metrics.registry, metricsAt, logger) : undefined;

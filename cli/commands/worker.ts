@@ -13,7 +13,7 @@ import { loadApp } from "../load_app.ts";
 import { loggerFromFlags } from "../logging.ts";
 import { stopOnSignals } from "../stop_signals.ts";
 import { metricsAddress, startMetricsServer } from "../metrics/metrics_flags.ts";
-import { WorkerMetrics } from "../metrics/worker_metrics.ts";
+import type { WorkerMetrics } from "../metrics/worker_metrics.ts";
 
 export interface WorkerFlags {
   app?: string;
@@ -51,7 +51,8 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
   const metricsAt = metricsAddress(flags);
   const app = await loadApp(flags.app);
   app.configFromObject({ logger });
-  const metrics: WorkerMetrics | undefined = metricsAt ? new WorkerMetrics({ running: (): number => worker.active, concurrency: concurrency ?? app.config.concurrency }) : undefined;
+  // Loaded only when asked for: most workers serve no metrics.
+  const metrics: WorkerMetrics | undefined = metricsAt ? new (await import("../metrics/worker_metrics.ts")).WorkerMetrics({ running: (): number => worker.active, concurrency: concurrency ?? app.config.concurrency }) : undefined;
   let requestStop = (_reason: string) => {};
   const worker = new Worker(app, {
     queues,
