@@ -20,6 +20,9 @@
  *      of 5 and another task paused (bench/flow.ts)              [tq only, --only W10]
  *   W11 message signing: µs to sign and verify one message; sending and
  *      draining with signing on, against off (bench/signing.ts) [tq only, --only W11]
+ *   W12 observability: draining with Prometheus telemetry and with a span per
+ *      run, against neither; the dashboard's overview read with 100,000 jobs
+ *      waiting (bench/observability.ts)                         [tq only, --only W12]
  *   (W9, a sustained run, is bench/steady.ts on its own.)
  *
  * `--compare` also runs W1-W3 for the floor (a minimal SKIP LOCKED loop with
@@ -233,6 +236,10 @@ if (named("W10")) {
 if (named("W11")) {
   const { signingWorkload } = await import("./bench/signing.ts");
   record("W11", "tq", await signingWorkload({ runs: RUNS, jobs: 20_000 }));
+}
+if (named("W12")) {
+  const { observabilityWorkload } = await import("./bench/observability.ts");
+  record("W12", "tq", await observabilityWorkload({ runs: RUNS, jobs: 20_000 }));
 }
 
 console.log(`\ntq benchmark: ${runtimeVersion()}, ${pgVersion}, medians of ${RUNS} runs`);

@@ -6,6 +6,7 @@
  *
  *   bun scripts/build_dashboard.ts           # writes cli/dashboard/_assets.ts
  *   bun scripts/build_dashboard.ts --check   # exits 1 when it is out of date
+ *   bun scripts/build_dashboard.ts --print   # writes the module to stdout instead
  *
  * The output depends only on the sources (no dates, no absolute paths), so
  * running it twice writes the same file and a test can run --check. Bundling

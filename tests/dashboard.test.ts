@@ -12,7 +12,9 @@ import assert from "node:assert/strict";
 import { every, Worker } from "../mod.ts";
 import { dashboardHandler } from "../cli/dashboard/server.ts";
 import type { AccessOptions } from "../cli/dashboard/guard.ts";
-import { disposeApp, eventually, testApp } from "./_helpers.ts";
+import { join } from "node:path";
+import { APP_JS, INDEX_HTML } from "../cli/dashboard/_assets.ts";
+import { disposeApp, eventually, execToEnd, ROOT, testApp } from "./_helpers.ts";
 
 type Handler = ReturnType<typeof dashboardHandler>;
 
@@ -206,4 +208,14 @@ test("the live stream pushes the overview at once and each stored event as it ha
     await readUntil(new RegExp(`event: tq\\ndata: \\{[^\\n]*"type":"task-sent"[^\\n]*"taskId":"${sent.id}"`));
     await reader.cancel();
   });
+});
+
+test("the page compiled into tq is built from cli/dashboard/ui as it is now (run `bun scripts/build_dashboard.ts` after editing it)", async () => {
+  const ran = await execToEnd([join(ROOT, "node_modules", ".bin", "bun"), "scripts/build_dashboard.ts", "--check"]);
+  assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+  assert.match(INDEX_HTML, /<script type="module" src="assets\/app\.js"><\/script>/);
+  // Nothing from elsewhere: the only addresses in the script are XML namespace names.
+  const addresses = [...INDEX_HTML.matchAll(/https?:\/\/[^"'\s)]+/g), ...APP_JS.matchAll(/https?:\/\/[^"'\s)]+/g)].map((m) => m[0]);
+  assert.deepEqual(addresses.filter((url) => !url.startsWith("http://www.w3.org/")), []);
+  assert.ok(APP_JS.length > 10_000);
 });

@@ -162,7 +162,7 @@ test("tq inspect active, scheduled, failed and registered", async () => {
     assert.equal(registered.length, 1);
     const workerId = registered[0].worker;
     // tq.map and tq.starmap: the built-in tasks behind task.map() and task.starmap(), in every app.
-    assert.deepEqual(registered[0].tasks.toSorted(), ["add", "at_most_once", "fail", "record", "sleepy", "spin", "tq.map", "tq.starmap", "wait_for_abort"]);
+    assert.deepEqual(registered[0].tasks.toSorted(), ["add", "at_most_once", "fail", "fails_until", "record", "retry_once", "sleepy", "spin", "tq.map", "tq.starmap", "wait_for_abort"]);
 
     const running = await producer.sendTask("sleepy", [30_000], { queue: "slow" });
     const later = await producer.sendTask("sleepy", [1], { queue: "slow", countdown: "1h" });

@@ -3,8 +3,9 @@
  * all fed by one loop per dashboard process, so ten open tabs cost the
  * database what one does. The loop runs only while a page is open: it tails
  * tq's event stream (woken by its notification, polled each second where
- * notifications do not arrive) and pushes a fresh overview every two seconds,
- * which is also what pages use when workers send no events (`-E` off).
+ * notifications do not arrive) and pushes a fresh overview every two seconds
+ * (less often when counting the queues takes long), which is also what pages
+ * use when workers send no events (`-E` off).
  */
 import type { App } from "../../mod.ts";
 
@@ -80,8 +81,11 @@ export class LiveFeed {
         cursor ??= await this.app.inspect.eventCursor();
         unwatch ??= await this.app.inspect.watchEvents(() => this.#wake?.());
         if (performance.now() >= this.#nextOverview) {
-          this.#nextOverview = performance.now() + OVERVIEW_MS;
-          this.#send("overview", await this.overview());
+          const started = performance.now();
+          const overview = await this.overview();
+          // Counting a queue of millions takes a while: then the overview comes less often, so it never takes more than a tenth of the time.
+          this.#nextOverview = performance.now() + Math.max(OVERVIEW_MS, (performance.now() - started) * 10);
+          this.#send("overview", overview);
         }
         const events = await this.app.inspect.eventsAfter(cursor, EVENTS_PER_READ);
         for (const event of events) this.#send("tq", event);

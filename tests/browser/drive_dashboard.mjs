@@ -106,7 +106,7 @@ async function main() {
       }
     };
     const assertNoReload = async () => {
-      const loads = await page.evaluate(() => window.__tqLoads);
+      const loads = await page.evaluate(() => globalThis.__tqLoads);
       if (loads !== 1) throw new Error(`The page loaded ${loads} times: moving within the dashboard must not reload it.`);
     };
 
