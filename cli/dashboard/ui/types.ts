@@ -1,48 +1,22 @@
 /**
  * The shapes of the dashboard's JSON API (cli/dashboard/server.ts), as the
- * browser receives them: dates are ISO-8601 strings, and anything a task
- * produced (arguments, values, progress) is plain JSON of unknown shape.
+ * browser receives them: the server's records (core/records.ts) with dates
+ * as ISO-8601 strings, and anything a task produced (arguments, values,
+ * progress) as plain JSON of unknown shape. Type imports only: the bundle
+ * holds none of core.
  */
+import type * as core from "../../../core/records.ts";
+import type { JobReport } from "../../../core/inspect.ts";
+import type { ScheduleInfo } from "../../../core/beat/schedules.ts";
+
+/** A record as JSON carries it: every Date an ISO-8601 string, the rest as is. */
+type AsJson<T> = T extends Date ? string : T extends (infer U)[] ? AsJson<U>[] : T extends object ? { [K in keyof T]: AsJson<T[K]> } : T;
 
 /** One queue's counts in `GET /api/overview`. */
-export interface QueueSummary {
-  queue: string;
-  queued: number;
-  scheduled: number;
-  running: number;
-  failed: number;
-  doneLastMinute: number;
-  doneLastHour: number;
-  oldestMs: number | null;
-  consumers: number;
-  paused: boolean;
-  concurrencyLimit: number | null;
-  limitUsed: number | null;
-  groups: number;
-  groupConcurrency: number | null;
-}
+export type QueueSummary = AsJson<core.QueueSummary>;
 
 /** A registered worker and what its last heartbeat reported. */
-export interface WorkerRecord {
-  id: string;
-  app: string;
-  host: string;
-  pid: number;
-  queues: string[];
-  concurrency: number;
-  tasks: string[];
-  version: string;
-  startedAt: string;
-  heartbeatAt: string;
-  alive: boolean;
-  pool?: string | null;
-  prefetch?: number | null;
-  running?: number;
-  succeeded?: number;
-  failed?: number;
-  retried?: number;
-  events?: boolean;
-}
+export type WorkerRecord = AsJson<core.WorkerRecord>;
 
 /** `GET /api/overview`, also pushed as the stream's `overview` event. */
 export interface Overview {
@@ -54,13 +28,7 @@ export interface Overview {
 }
 
 /** One minute of `GET /api/chart`; the averages are null in a minute with no job. */
-export interface ChartMinute {
-  at: string;
-  succeeded: number;
-  failed: number;
-  runMs: number | null;
-  waitMs: number | null;
-}
+export type ChartMinute = AsJson<core.TimelineMinute>;
 
 /** `GET /api/chart`: the last 60 minutes, oldest first. */
 export interface Chart {
@@ -71,33 +39,10 @@ export interface Chart {
 export type ListName = "active" | "scheduled" | "failed";
 
 /** A queued or running job, in the active and scheduled lists. */
-export interface LiveJobItem {
-  id: string;
-  task: string;
-  queue: string;
-  priority: number;
-  state: "queued" | "running";
-  attempt: number;
-  /** Retries so far. */
-  retries: number;
-  worker: string | null;
-  runAt: string | null;
-  startedAt: string | null;
-  createdAt: string | null;
-  leaseUntil: string | null;
-  args: unknown;
-}
+export type LiveJobItem = AsJson<core.JobSummary>;
 
 /** A failed job's stored result, in the failed list. */
-export interface FailedJobItem {
-  id: string;
-  task: string;
-  queue: string | null;
-  attempts: number;
-  finishedAt: string;
-  errorType: string | null;
-  errorMessage: string | null;
-}
+export type FailedJobItem = AsJson<core.FailedSummary>;
 
 /** One page of `GET /api/jobs`. */
 export interface JobList<T = LiveJobItem | FailedJobItem> {
@@ -113,20 +58,10 @@ export interface JobList<T = LiveJobItem | FailedJobItem> {
 export type JobState = "PENDING" | "STARTED" | "RETRY" | "SUCCESS" | "FAILURE" | "REVOKED";
 
 /** One failed attempt in a job's history. */
-export interface AttemptError {
-  attempt: number;
-  at: string;
-  type: string;
-  message: string;
-}
+export type AttemptError = AsJson<core.AttemptError>;
 
 /** One time a stopping worker handed a running job back (not a failure). */
-export interface Interruption {
-  attempt: number;
-  at: string;
-  worker: string;
-  reason: string;
-}
+export type Interruption = AsJson<core.Interruption>;
 
 /** The task message as sent; args and kwargs come redacted by the server. */
 export interface TaskMessage {
@@ -136,89 +71,19 @@ export interface TaskMessage {
 }
 
 /** The queued or running row of a job. */
-export interface JobRow {
-  queue: string;
-  group: string | null;
-  priority: number;
-  state: string;
-  attempt: number;
-  uncharged: number;
-  maxAttempts: number | null;
-  interruptions: Interruption[];
-  worker: string | null;
-  runAt: string | null;
-  startedAt: string | null;
-  createdAt: string | null;
-  leaseUntil: string | null;
-  expiresAt: string | null;
-  revoke: string | null;
-  errors: AttemptError[];
-  meta: unknown;
-  message: TaskMessage | null;
-}
+export type JobRow = Omit<AsJson<NonNullable<core.JobDetail["job"]>>, "message"> & { message: TaskMessage | null };
 
 /** A finished job's stored result. */
-export interface JobResult {
-  task: string | null;
-  state: string;
-  value: unknown;
-  error: { type: string; message: string; stack?: string; code?: string } | null;
-  meta: unknown;
-  attempts: number;
-  worker: string | null;
-  finishedAt: string | null;
-  expiresAt: string | null;
-  errors: AttemptError[];
-  interruptions: Interruption[];
-  message: TaskMessage | null;
-  queue: string | null;
-  parentId: string | null;
-  rootId: string | null;
-  sentAt: string | null;
-  startedAt: string | null;
-}
+export type JobResult = Omit<AsJson<NonNullable<core.JobDetail["result"]>>, "message"> & { message: TaskMessage | null };
 
 /** A recorded task or worker event (workers started with `-E`). */
-export interface TqEvent {
-  id: number | string;
-  type: string;
-  clock?: number;
-  at: string;
-  taskId?: string | null;
-  task?: string | null;
-  worker?: string | null;
-  data?: unknown;
-}
+export type TqEvent = AsJson<core.StoredEvent>;
 
 /** `GET /api/jobs/:id`. */
-export interface JobDetail {
-  id: string;
-  state: JobState;
-  task: string | null;
-  now: string;
-  chord: { role: string; id: string; state: string; done: number; total: number } | null;
-  job: JobRow | null;
-  result: JobResult | null;
-  children: { id: string; task: string | null; state: string }[];
-  events: TqEvent[];
-}
+export type JobDetail = Omit<AsJson<JobReport>, "job" | "result"> & { job: JobRow | null; result: JobResult | null };
 
 /** One schedule of `GET /api/schedules`. */
-export interface ScheduleItem {
-  name: string;
-  task: string;
-  kind: string;
-  spec: string;
-  tz: string | null;
-  description: string | null;
-  enabled: boolean;
-  source: string;
-  nextRunAt: string | null;
-  lastFireAt: string | null;
-  lastSentAt: string | null;
-  lastJobId: string | null;
-  problem?: string | null;
-}
+export type ScheduleItem = AsJson<ScheduleInfo>;
 
 /** The states after which a job changes no more (unless retried). */
 export const FINAL_STATES: readonly string[] = ["SUCCESS", "FAILURE", "REVOKED"];
