@@ -56,6 +56,14 @@ test("tq dev runs database, worker and beat in one process; tq call and tq inspe
     assert.ok(row.queued <= 1, `nothing waits but perhaps the tick just sent (${row.queued})`);
     assert.ok(row.doneLastHour >= 2, `the call and a beat tick were done (${row.doneLastHour})`);
 
+    // The dashboard runs inside tq dev too, on the embedded database, at the address it printed.
+    const dashboard = /tq dev: dashboard at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(dev.output());
+    assert.ok(dashboard, dev.output());
+    const page = await fetch(dashboard[1]);
+    assert.match(await page.text(), /<title>tq dashboard<\/title>/);
+    const overview = await (await fetch(`${dashboard[1]}api/overview`)).json();
+    assert.equal(overview.queues.find((q: { queue: string }) => q.queue === "default").consumers, 1);
+
     dev.kill("SIGTERM");
     assert.equal(await dev.exited, 0);
     assert.equal(runningServer(dir), undefined, "the server record is gone after a clean stop");

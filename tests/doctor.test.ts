@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type App, diagnose, type DoctorReport, Worker } from "../mod.ts";
 import { scriptCommand } from "../core/runtime.ts";
-import { CLI, dbClient, disposeApp, eventually, execToEnd, testApp } from "./_helpers.ts";
+import { CLI, dbClient, disposeApp, eventually, execToEnd, needsServer, testApp } from "./_helpers.ts";
 
 async function doctor(app: App, env: Record<string, string> = {}): Promise<{ code: number; report: DoctorReport; stderr: string }> {
   const ran = await execToEnd([...scriptCommand(CLI), "doctor", "--json"], { TQ_SCHEMA: app.config.schema, TQ_POOL_SIZE: "2", ...env });
@@ -18,7 +18,7 @@ async function doctor(app: App, env: Record<string, string> = {}): Promise<{ cod
 
 const levels = (report: DoctorReport) => Object.fromEntries(report.findings.map((f) => [f.check, f.level]));
 
-test("tq doctor on a healthy installation: every check runs and all is clear (exit 0)", async () => {
+test("tq doctor on a healthy installation: every check runs and all is clear (exit 0)", needsServer("the embedded database delivers no notifications, which doctor rightly reports"), async () => {
   const app = testApp("doctor_ok");
   app.task("add", (a: number, b: number) => a + b);
   const worker = new Worker(app, { concurrency: 2 });

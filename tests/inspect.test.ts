@@ -204,7 +204,7 @@ test("tq inspect active, scheduled, failed and registered", async () => {
     assert.equal(none.output.trim(), "(none)");
 
     const registeredTable = await tq(schema, ["inspect", "registered"]);
-    assert.match(registeredTable.output, new RegExp(`^${lit(workerId)}\\s+tq.map, tq.starmap, record, sleepy, add, fail, at_most_once, wait_for_abort, spin$`, "m"));
+    assert.match(registeredTable.output, new RegExp(`^${lit(workerId)}\\s+tq.map, tq.starmap, record, sleepy, add, fail, at_most_once, wait_for_abort, spin, retry_once, fails_until$`, "m"));
   } finally {
     worker?.kill("SIGTERM");
     await worker?.exited;

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import postgres from "postgres";
 import { App, Worker } from "../mod.ts";
 import { scriptCommand } from "../core/runtime.ts";
-import { CLI, DATABASE_URL, dbClient, dropSchema, execToEnd, uniqueSchema } from "./_helpers.ts";
+import { CLI, DATABASE_URL, dbClient, dropSchema, execToEnd, needsServer, uniqueSchema } from "./_helpers.ts";
 
 type Kind = "producer" | "worker" | "inspector";
 
@@ -31,7 +31,7 @@ async function outcome(sql: postgres.Sql, statement: string): Promise<string> {
   }
 }
 
-test("tq migrate --roles: producer, worker and inspector each work through tq, and every statement outside their role fails with 42501", async () => {
+test("tq migrate --roles: producer, worker and inspector each work through tq, and every statement outside their role fails with 42501", needsServer("the embedded database is one superuser session: it has no roles to refuse a statement"), async () => {
   const schema = uniqueSchema("roles");
   const admin = dbClient();
   const logins: Record<Kind, string> = { producer: `${schema}_as_producer`, worker: `${schema}_as_worker`, inspector: `${schema}_as_inspector` };

@@ -1,14 +1,17 @@
 /**
- * `#/workers`: every registered worker as its last heartbeat described it.
- * The list comes with the stream's overview, so it needs no reads of its own.
+ * `#/workers`: every registered worker as its last heartbeat described it,
+ * with the jobs it runs now. The workers come with the stream's overview;
+ * their jobs are the first page of the active list, read at each tick.
  */
 import type { VNode } from "preact";
 import { Badge, ErrorNote, Loading, TableBox, Time } from "../components.ts";
-import { count } from "../format.ts";
+import { count, shortId } from "../format.ts";
 import { html } from "../html.ts";
-import { overview, overviewError } from "../live.ts";
+import { overview, overviewError, useTick } from "../live.ts";
+import { useResource } from "../resource.ts";
+import { jobHref } from "../router.ts";
 import { useStore } from "../store.ts";
-import type { WorkerRecord } from "../types.ts";
+import type { JobList, LiveJobItem, WorkerRecord } from "../types.ts";
 
 function slots(w: WorkerRecord): string {
   const parts = [count(w.concurrency)];
@@ -17,10 +20,16 @@ function slots(w: WorkerRecord): string {
   return parts.join(" · ");
 }
 
-function WorkerRow(props: { w: WorkerRecord }): VNode {
+/** Links to the jobs a worker runs now (of the first 100 running, longest running first). */
+function RunningJobs(props: { jobs: LiveJobItem[] }): VNode | null {
+  if (props.jobs.length === 0) return null;
+  return html`<div class="small">${props.jobs.map((job, i) => html`${i ? ", " : ""}<a href=${jobHref(job.id)}>${job.task} ${shortId(job.id)}</a>`)}</div>`;
+}
+
+function WorkerRow(props: { w: WorkerRecord; jobs: LiveJobItem[] }): VNode {
   const w = props.w;
   return html`<tr>
-    <th scope="row"><span class="mono">${w.id}</span><div class="muted small">${w.app}</div></th>
+    <th scope="row"><span class="mono">${w.id}</span><div class="muted small">${w.app}</div><${RunningJobs} jobs=${props.jobs} /></th>
     <td>${w.alive ? html`<${Badge} text="alive" kind="ok" />` : html`<${Badge} text="dead" kind="bad" />`}</td>
     <td>${w.host}</td>
     <td class="num">${w.pid}</td>
@@ -40,6 +49,8 @@ function WorkerRow(props: { w: WorkerRecord }): VNode {
 export function WorkersPage(): VNode {
   const data = useStore(overview);
   const error = useStore(overviewError);
+  const active = useResource<JobList<LiveJobItem>>("jobs?list=active&limit=100", useTick());
+  const jobsOf = (id: string) => (active.data?.items ?? []).filter((job) => job.worker === id);
   if (!data) return error ? html`<${ErrorNote} text=${error} />` : html`<${Loading} />`;
   const workers = [...data.workers].sort((a, b) => Number(b.alive) - Number(a.alive) || a.id.localeCompare(b.id));
   const alive = workers.filter((w) => w.alive).length;
@@ -56,7 +67,7 @@ export function WorkersPage(): VNode {
       <tbody>
         ${workers.length === 0
           ? html`<tr><td colspan="13" class="muted">No worker has registered. Start one with <code>tq worker -A app.ts</code>.</td></tr>`
-          : workers.map((w) => html`<${WorkerRow} key=${w.id} w=${w} />`)}
+          : workers.map((w) => html`<${WorkerRow} key=${w.id} w=${w} jobs=${jobsOf(w.id)} />`)}
       </tbody>
     <//>
   </section>`;
