@@ -44,3 +44,8 @@ echo "\$ tq beat list"
 tq beat list
 echo "\$ tq inspect queues"
 tq inspect queues
+# tq dev serves the dashboard too; the example stops right after, so only its address is shown.
+dashboard="$(grep -o 'dashboard at http://[^ ]*' "$log" | head -n 1 || true)"
+if [[ -n "$dashboard" ]]; then
+  echo "(tq dev's ${dashboard}: run \`npm run dev -- -A examples/tasks.ts\` to keep it open)"
+fi

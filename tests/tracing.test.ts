@@ -13,7 +13,10 @@ import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { chain, type TaskContext, Worker } from "../mod.ts";
 import { parseTraceparent } from "../core/tracing.ts";
-import { disposeApp, eventually, testApp } from "./_helpers.ts";
+import { fileURLToPath } from "node:url";
+import { disposeApp, dropSchema, eventually, producerApp, runCli, testApp, uniqueSchema } from "./_helpers.ts";
+
+const TRACED_TASKS = fileURLToPath(new URL("./fixtures/traced_tasks.ts", import.meta.url));
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -141,6 +144,26 @@ test("a task sent with no span active carries no trace context, and its run star
   } finally {
     await worker.stop();
     await disposeApp(app);
+  }
+});
+
+test("under the process pool, what a handler sends continues its run's trace from the pool child", async () => {
+  const schema = uniqueSchema("trace_pool");
+  const app = await producerApp(schema);
+  const worker = runCli(["worker", "-A", TRACED_TASKS, "--pool", "process", "--concurrency", "1"], { TQ_SCHEMA: schema });
+  try {
+    await worker.waitFor(/consuming/);
+    const { sent, traceId, spanId } = await underSpan("send relay", () => app.sendTask("relay", ["x"]));
+    const echoId = await sent.get({ timeout: 20_000 }) as string;
+    const echo = (await app.inspect.job(echoId)).job?.message as { origin: { traceparent?: string } };
+    const parent = parseTraceparent(echo.origin.traceparent);
+    assert.equal(parent?.traceId, traceId, "the echo the child sent is in the sender's trace");
+    assert.notEqual(parent?.spanId, spanId, "its parent is the relay's run span, not the span that sent the relay");
+  } finally {
+    worker.kill("SIGTERM");
+    await worker.exited;
+    await app.close();
+    await dropSchema(schema);
   }
 });
 
