@@ -34,40 +34,13 @@ import { TaskSettingsView } from "./task_settings.ts";
 import { WaitingJobs } from "./waiting_jobs.ts";
 import { WorkerEvents } from "./worker_events.ts";
 import { requireInstalled } from "../inspect.ts";
-import { type TelemetryEvent, telemetryEmitter, type TelemetryListener } from "../telemetry.ts";
+import { type TelemetryEvent, telemetryEmitter } from "../telemetry.ts";
+import type { WorkerOptions } from "./worker_options.ts";
 import { queueOf, taskOf } from "./executor.ts";
 
 export type { StopReport } from "./shutdown.ts";
 export type { WorkerStats } from "./outcomes.ts";
-
-/** Options of `new Worker()`; what they leave out comes from the app's configuration. */
-export interface WorkerOptions {
-  /** Queues to consume; the app's default queue when omitted. */
-  queues?: string[];
-  /** Handlers run at once; the app's `concurrency` when omitted. */
-  concurrency?: number;
-  /** Jobs claimed beyond free slots; the app's `prefetch` when omitted. */
-  prefetch?: number;
-  /**
-   * Where handlers run: "async" (default, promises in this event loop),
-   * "threads" (Web Workers; on Deno the process pool, which can stop a busy
-   * handler where Deno's threads cannot) or "process" (child processes).
-   */
-  pool?: PoolKind;
-  /** The module that exports the app: what a threads or process pool loads. */
-  appModule?: string;
-  /** Logger for task lines (info) and problems; the app's logger when omitted. */
-  logger?: Logger;
-  /** Send task and worker events (`tq worker -E`); the app's `events` option when omitted. */
-  events?: boolean;
-  /**
-   * Called when `tq control shutdown` asks this worker to stop; the CLI
-   * stops as on SIGTERM. Without it the worker stops itself.
-   */
-  onShutdownRequest?: () => void;
-  /** Receives what this worker does as typed events (claims, starts, outcomes, lease rescues): core/telemetry.ts. */
-  telemetry?: TelemetryListener;
-}
+export type { WorkerOptions } from "./worker_options.ts";
 
 /**
  * Claims and runs an app's jobs, as `tq worker` does: `start()` begins
