@@ -33,7 +33,10 @@ function dashboardApp(prefix: string) {
 const BASE = "http://127.0.0.1:5555";
 const ACT = { "x-tq-action": "1" };
 
-async function call(handler: Handler, path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, any> }> {
+// deno-lint-ignore no-explicit-any -- JSON bodies, read field by field in the assertions
+type Json = Record<string, any>;
+
+async function call(handler: Handler, path: string, init: RequestInit = {}): Promise<{ status: number; body: Json }> {
   const response = await handler.fetch(new Request(`${BASE}${path}`, { ...init, headers: { host: "127.0.0.1:5555", ...init.headers as Record<string, string> } }));
   return { status: response.status, body: await response.json() };
 }

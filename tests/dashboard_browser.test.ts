@@ -66,10 +66,10 @@ async function browserScenario(prefix: string, startDashboard: (env: Record<stri
 }
 
 test("in a browser, a job moves from waiting to SUCCESS without a reload, and a failed job is retried from its page", async () => {
-  await browserScenario("browser_src", async (env) => runCli(["dashboard", "--port", "0"], env));
+  await browserScenario("browser_src", (env) => Promise.resolve(runCli(["dashboard", "--port", "0"], env)));
 });
 
 test("the compiled binary's tq dashboard serves the same page, with its script from the binary", async () => {
   const binary = await hostBinary();
-  await browserScenario("browser_bin", async (env) => runCommand(binary, ["dashboard", "--port", "0"], { env }));
+  await browserScenario("browser_bin", (env) => Promise.resolve(runCommand(binary, ["dashboard", "--port", "0"], { env })));
 });
