@@ -8,6 +8,7 @@
  * use when workers send no events (`-E` off).
  */
 import type { App } from "../../mod.ts";
+import { Alarm } from "../../core/alarm.ts";
 
 /** SSE messages: `tq` (a stored event), `overview` (as GET /api/overview), `problem` (the database could not be read). */
 type Kind = "tq" | "overview" | "problem";
@@ -23,7 +24,7 @@ const encoder = new TextEncoder();
 export class LiveFeed {
   readonly #clients = new Set<ReadableStreamDefaultController<Uint8Array>>();
   #loop?: Promise<void>;
-  #wake?: () => void;
+  readonly #alarm = new Alarm();
   #nextOverview = 0;
   #closed = false;
 
@@ -39,7 +40,7 @@ export class LiveFeed {
         controller.enqueue(encoder.encode(": tq live\n\n"));
         // A new page gets an overview at once.
         this.#nextOverview = 0;
-        this.#wake?.();
+        this.#alarm.wake();
         this.#loop ??= this.#run().finally(() => (this.#loop = undefined));
       },
       cancel: () => {
@@ -58,7 +59,7 @@ export class LiveFeed {
       } catch { /* already closed by the page */ }
     }
     this.#clients.clear();
-    this.#wake?.();
+    this.#alarm.wake();
     await this.#loop;
   }
 
@@ -79,7 +80,7 @@ export class LiveFeed {
     while (!this.#closed && this.#clients.size > 0) {
       try {
         cursor ??= await this.app.inspect.eventCursor();
-        unwatch ??= await this.app.inspect.watchEvents(() => this.#wake?.());
+        unwatch ??= await this.app.inspect.watchEvents(() => this.#alarm.wake());
         if (performance.now() >= this.#nextOverview) {
           const started = performance.now();
           const overview = await this.overview();
@@ -91,23 +92,12 @@ export class LiveFeed {
         for (const event of events) this.#send("tq", event);
         if (events.length > 0) cursor = events[events.length - 1].id;
         if (events.length === EVENTS_PER_READ) continue;
-        await this.#sleep(Math.min(EVENT_POLL_MS, Math.max(0, this.#nextOverview - performance.now())));
+        await this.#alarm.sleep(Math.min(EVENT_POLL_MS, Math.max(0, this.#nextOverview - performance.now())));
       } catch (error) {
         this.#send("problem", { error: `The dashboard cannot read the database: ${(error as Error)?.message ?? error}. It keeps trying.` });
-        await this.#sleep(RETRY_MS);
+        await this.#alarm.sleep(RETRY_MS);
       }
     }
     await unwatch?.().catch(() => {});
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
   }
 }

@@ -6,6 +6,7 @@
  * a tick is sent once even if two leaders ever overlap. Only the database
  * clock decides which ticks are due and how long a lead lasts.
  */
+import { Alarm } from "../alarm.ts";
 import type { App } from "../app.ts";
 import { checkBeatTiming } from "../config.ts";
 import type { Logger } from "../logger.ts";
@@ -66,7 +67,7 @@ export class Beat {
   #leadUntil = 0;
   #stopping = false;
   #loop?: Promise<void>;
-  #wake?: () => void;
+  readonly #alarm = new Alarm();
   #lastCleanAt = 0;
   /** Parsed schedules by name, reused while their stored timing is unchanged. */
   readonly #parsed = new Map<string, { key: string; schedule: Schedule }>();
@@ -105,7 +106,7 @@ export class Beat {
   /** Stops sending and hands the lead to a standby at once. */
   async stop(): Promise<void> {
     this.#stopping = true;
-    this.#wake?.();
+    this.#alarm.wake();
     await this.#loop;
     if (this.#leader) this.#logger.log("info", "beat: stopped leading");
     this.#leader = undefined;
@@ -116,7 +117,7 @@ export class Beat {
     let failures = 0;
     let waitMs = firstWaitMs;
     while (!this.#stopping) {
-      await this.#sleep(waitMs);
+      await this.#alarm.sleep(waitMs);
       if (this.#stopping) break;
       try {
         waitMs = await this.#round();
@@ -256,16 +257,5 @@ export class Beat {
       if (next) wait = Math.min(wait, next.getTime() - now.getTime());
     }
     return Math.max(5, wait);
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
   }
 }
