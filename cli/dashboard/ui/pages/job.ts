@@ -1,8 +1,9 @@
 /**
  * `#/jobs/<id>`: one job, kept current without polling of its own. It is
- * read again when the stream carries an event of this job, and, until the
- * job is final, on each overview tick: events are recorded only by workers
- * started with -E, so the tick is what moves the page otherwise.
+ * read again when the stream carries an event of this job, and on overview
+ * ticks: each one until the job is final (events are recorded only by
+ * workers started with -E, so the tick is what moves the page otherwise),
+ * every fifth once it is (a retry made elsewhere then shows within seconds).
  */
 import type { VNode } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -15,13 +16,16 @@ import { useResource } from "../resource.ts";
 import { FINAL_STATES, type JobDetail } from "../types.ts";
 import { ArgumentsSection, EventsSection, HistorySection, OutcomeSection, ProgressSection, TimesList, WorkflowSection } from "./job_sections.ts";
 
-/** The refresh key of a job: bumped by its events, and by ticks while it is not final. */
+/** Overview ticks between reads of a finished job: about 10 s. */
+const FINAL_EVERY = 5;
+
+/** The refresh key of a job: bumped by its events, by each tick while it is not final, and by every fifth once it is. */
 function useJobRefresh(id: string, final: { current: boolean }): number {
   const [key, setKey] = useState(0);
   const tick = useTick();
   const first = useRef(tick);
   useEffect(() => {
-    if (tick !== first.current && !final.current) setKey((k) => k + 1);
+    if (tick !== first.current && (!final.current || tick % FINAL_EVERY === 0)) setKey((k) => k + 1);
   }, [tick]);
   useTqEvents((event) => {
     if (event.taskId === id) setKey((k) => k + 1);
