@@ -31,6 +31,8 @@ async function browserScenario(prefix: string, startDashboard: (env: Record<stri
     await dashboard.waitFor(/Dashboard at http:\S+;/, 30_000);
     const url = /Dashboard at (http:\S+?);/.exec(dashboard.output())![1];
 
+    // Some work done, for the counts and charts the screenshots show.
+    await app.sendMany("add", Array.from({ length: 40 }, (_, i) => [i, i]));
     // A job that failed, and the fix that makes it succeed when it runs again.
     const marker = join(scratch, "fixed");
     const failed = await app.sendTask("fails_until", [marker]);
@@ -38,7 +40,8 @@ async function browserScenario(prefix: string, startDashboard: (env: Record<stri
     writeFileSync(marker, "");
     // A job held back until the page has shown it waiting.
     await app.control.pause({ queue: "default" });
-    const pending = await app.sendTask("add", [2, 3]);
+    // With a callback, so its page shows a workflow.
+    const pending = await app.sendTask("add", [2, 3], { link: app.signature("add", [10]) });
 
     const screenshots = process.env.TQ_SCREENSHOTS ?? join(scratch, "screenshots");
     // Its own TMPDIR: the Chromium package unpacks itself there, and the Deno and Bun suites run at once.
