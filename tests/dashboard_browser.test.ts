@@ -33,10 +33,11 @@ async function browserScenario(prefix: string, startDashboard: (env: Record<stri
 
     // Some work done, for the counts and charts the screenshots show.
     await app.sendMany("add", Array.from({ length: 40 }, (_, i) => [i, i]));
+    const declined = await app.sendTask("fail", ["The card was declined."]);
     // A job that failed, and the fix that makes it succeed when it runs again.
     const marker = join(scratch, "fixed");
     const failed = await app.sendTask("fails_until", [marker]);
-    await eventually(async () => (await app.inspect.job(failed.id)).state === "FAILURE", 20_000, "the failure");
+    await eventually(async () => (await app.inspect.job(failed.id)).state === "FAILURE" && (await app.inspect.job(declined.id)).state === "FAILURE", 20_000, "the failures");
     writeFileSync(marker, "");
     // A job held back until the page has shown it waiting.
     await app.control.pause({ queue: "default" });

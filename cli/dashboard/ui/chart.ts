@@ -71,7 +71,8 @@ function options(props: ChartProps, width: number): uPlot.Options {
         stroke: cssVar(line.color),
         fill: `${cssVar(line.color)}22`,
         width: 2,
-        points: { show: false },
+        // Latency has no value in an idle minute, so a lone busy minute would draw no line: mark each minute.
+        points: { show: props.unit === "ms", size: 5 },
         spanGaps: false,
         value,
       })),
