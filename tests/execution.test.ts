@@ -299,7 +299,7 @@ test("a task that fails for good calls onFailure once, sends its errback once, a
     if (!fixed) throw new Flaky(`card declined for ${amount}`);
     return amount;
   });
-  const alert = app.task("alert", (channel: string, failure: unknown) => void errbackArgs.push([channel, failure]));
+  app.task("alert", (channel: string, failure: unknown) => void errbackArgs.push([channel, failure]));
   await withWorker(app, {}, async () => {
     const result = await charge.applyAsync([42], { errback: { task: "alert", args: ["#billing"] } });
     await assert.rejects(result.get({ timeout: 10_000 }), (e: unknown) => e instanceof TaskFailed && e.name === "Flaky");

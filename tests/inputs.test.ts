@@ -193,7 +193,7 @@ test("a handler's arity is checked where the task is known: on send, and in the 
   const add = app.task("add", (a: number, b: number) => (ran++, a + b));
   const scale = app.task("scale", (n: number, factor = 2) => (ran++, n * factor));
   const sum = app.task("sum", (...numbers: number[]) => (ran++, numbers.reduce((a, b) => a + b, 0)));
-  const withOptions = app.task("with_options", (n: number, options: { double?: boolean }) => (ran++, options?.double ? n * 2 : n));
+  app.task("with_options", (n: number, options: { double?: boolean }) => (ran++, options?.double ? n * 2 : n));
   try {
     await app.migrate();
     // deno-lint-ignore no-explicit-any

@@ -5,7 +5,6 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { App } from "../mod.ts";
 import { type CliProcess, dbClient, dropSchema, eventually, producerApp, startWorker, uniqueSchema } from "./_helpers.ts";
 
 async function stopAll(workers: CliProcess[]): Promise<void> {

@@ -27,6 +27,7 @@ const runner = await run({
     if (level === "error" || level === "warning") console.error(`graphile-worker ${level}: ${message}`);
   }),
   taskList: {
+    // deno-lint-ignore require-await -- a handler returns a promise, as real ones do
     noop: async (payload: { i: number; stamp?: boolean }) => {
       if (payload.stamp) console.log(`stamp ${payload.i} ${Date.now()}`);
     },
