@@ -2,7 +2,7 @@
  * The public API is publishable as documented: `deno doc --lint mod.ts`
  * finds every exported symbol with a doc comment, every public type
  * explicitly typed, and no public type referring to one that mod.ts does
- * not export.
+ * not export. And `deno lint` is clean everywhere.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -25,4 +25,9 @@ function lintOutput(text: string): string {
 test("deno doc --lint finds nothing to fix in the public API (mod.ts)", async () => {
   const ran = await execToEnd([DENO, "doc", "--lint", "mod.ts"], { DENO_NO_UPDATE_CHECK: "1" });
   assert.equal(ran.code, 0, `deno doc --lint mod.ts exited ${ran.code}:\n${lintOutput(ran.stdout + ran.stderr)}`);
+});
+
+test("deno lint finds nothing in the code, tests, scripts and the dashboard's page", async () => {
+  const ran = await execToEnd([DENO, "lint"], { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" });
+  assert.equal(ran.code, 0, `deno lint exited ${ran.code}:\n${ran.stdout}${ran.stderr}`);
 });
