@@ -35,7 +35,11 @@ export interface JobStartedEvent {
   attempt: number;
 }
 
-/** A job's attempt ended and its outcome was stored (or, `discarded`, refused: another worker held it). */
+/**
+ * A job's attempt ended and its outcome was stored; `discarded` when nothing
+ * was stored: another worker held the job by then, or it was a refused copy
+ * of a signed message that already ran.
+ */
 export interface JobEndedEvent {
   /** The event's kind. */
   type: "job-ended";

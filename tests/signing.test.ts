@@ -72,6 +72,9 @@ test("1,000 tampered, unsigned, foreign and replayed messages: no handler runs a
     // The replays were removed without touching what the first runs stored.
     const firsts = await sql.unsafe(`select count(*)::int as n from "${schema}".results where id = any($1::uuid[]) and state = 'SUCCESS' and value = '"original"'`, [originals.map((o) => o.id)]);
     assert.equal(firsts[0].n, 250);
+    // Throughput counts the refusals as failures, and the removed copies as nothing.
+    const [counted] = await sql.unsafe(`select sum(succeeded)::int as succeeded, sum(failed)::int as failed from "${schema}".queue_stats`);
+    assert.deepEqual({ ...counted }, { succeeded: 550, failed: 750 });
     assert.match(worker.output(), /already ran: this is a copy of its signed message/);
     assert.ok(!worker.output().includes(newKeys_.signingKey), "the worker never prints its signing key");
     assert.ok(worker.running(), "the worker kept running");

@@ -40,7 +40,7 @@ export class WorkerMetrics {
       failed: counter("tq_jobs_failed_total", "Jobs this worker stored as failed for good (FAILURE)."),
       retried: counter("tq_jobs_retried_total", "Attempts this worker ended with a retry (the job runs again later)."),
       revoked: counter("tq_jobs_revoked_total", "Jobs this worker ended as revoked."),
-      discarded: counter("tq_jobs_discarded_total", "Outcomes not stored because another worker held the job by then."),
+      discarded: counter("tq_jobs_discarded_total", "Outcomes not stored: another worker held the job by then, or it was a refused copy of a signed message that already ran."),
     };
     this.#runtime = new Histogram({ name: "tq_job_run_duration_seconds", help: "Handler run time of attempts that ended (succeeded, failed or retried).", labelNames: JOB_LABELS, buckets: RUN_BUCKETS, registers });
     this.#pickup = new Histogram({ name: "tq_job_pickup_latency_seconds", help: "Time a job waited once due (sent, eta or retry time) until this worker claimed it, by the database clock.", labelNames: ["queue"], buckets: PICKUP_BUCKETS, registers });

@@ -175,6 +175,8 @@ export class OutcomeWriter {
 
 function endOf(outcome: Outcome): JobEnd {
   if (outcome.kind === "retry") return "retried";
+  // A refused copy of a signed message that already ran stores nothing: the first run's outcome stands.
+  if (outcome.completion.drop) return "discarded";
   const { state } = outcome.completion;
   return state === "SUCCESS" ? "succeeded" : state === "REVOKED" ? "revoked" : "failed";
 }

@@ -70,6 +70,8 @@ with input as (
          coalesce(sum(greatest(extract(epoch from d.started_at - d.run_at) * 1000, 0)), 0),
          count(d.started_at)
   from done d join input i on i.id = d.id
+  -- A refused copy of a signed message that already ran ("drop") is neither: it only leaves.
+  where not i.drop_only
   group by d.queue, d.worker
   on conflict (queue, minute, worker) do update
     set succeeded = s.succeeded + excluded.succeeded, failed = s.failed + excluded.failed,
