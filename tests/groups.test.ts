@@ -7,7 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { App } from "../mod.ts";
+import { type App, Worker } from "../mod.ts";
 import { dropSchema, eventually, producerApp, uniqueSchema } from "./_helpers.ts";
 import { ended, mostAtOnceByGroup, withWorkers } from "./_flow.ts";
 
@@ -102,4 +102,29 @@ test("groupConcurrency and queueGroupConcurrency cap each group across 3 workers
     const [all] = Object.values(await mostAtOnceByGroup(sql, schema, "per-tenant", false));
     assert.ok(all >= 4, `groups ran side by side: ${all} per-tenant jobs at once`);
   });
+});
+
+test("tq retry sends a failed job back into its group, and one sent without a group back without one", async () => {
+  const schema = uniqueSchema("groups_retry");
+  const app = await producerApp(schema);
+  app.task({ name: "flaky", maxRetries: 0 }, () => {
+    throw new Error("not yet");
+  });
+  try {
+    const grouped = await app.sendTask("flaky", [], { group: "tenant-7" });
+    const plain = await app.sendTask("flaky", []);
+    const worker = new Worker(app, { concurrency: 2 });
+    await worker.start();
+    try {
+      await eventually(async () => (await app.inspect.failed()).length === 2, 10_000, "both failures");
+    } finally {
+      await worker.stop();
+    }
+    assert.deepEqual((await app.retryFailed({ ids: [grouped.id, plain.id] })).sort(), [grouped.id, plain.id].sort());
+    assert.equal((await app.inspect.job(grouped.id)).job?.group, "tenant-7");
+    assert.equal((await app.inspect.job(plain.id)).job?.group, null);
+  } finally {
+    await app.close();
+    await dropSchema(schema);
+  }
 });

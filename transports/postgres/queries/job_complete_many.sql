@@ -3,7 +3,7 @@
 -- running job, so a stale worker or a completion that raced the rescue sweep
 -- changes nothing. A failure adds its error to the attempt history and keeps
 -- the message (for `tq retry`) for $3 ms instead of $2, with what tq shows of
--- its arguments (args_shown, migration 0010). Follow-up messages
+-- its arguments (args_shown, migration 0010) and its group (migration 18). Follow-up messages
 -- (errbacks) are inserted in the same statement, only for rows that counted,
 -- so each is sent exactly once. A success with "store": false (ignoreResult)
 -- leaves no result row: the queue's floor cost, one DELETE. The stored ids
@@ -37,10 +37,10 @@ with input as (
   using input i
   where j.id = i.id and j.attempt = i.attempt and j.state <> 'queued' and j.id = any(array(select id from input))
   returning j.id, j.message->>'task' as task, j.attempt, j.attempt - j.uncharged as attempts, j.worker, j.errors, j.interruptions,
-            j.meta, j.message, j.queue, j.created_at, j.started_at, j.args_shown, j.run_at
+            j.meta, j.message, j.queue, j.created_at, j.started_at, j.args_shown, j.run_at, j.grp
 ), saved as (
   insert into {{schema}}.results (id, task, state, value, error, meta, attempts, worker, finished_at, expires_at, errors, interruptions,
-                                  message, queue, parent_id, root_id, sent_at, started_at, args_shown)
+                                  message, queue, parent_id, root_id, sent_at, started_at, args_shown, grp)
   select d.id, d.task, i.state, i.value, i.error, d.meta, d.attempts, d.worker, now(),
          now() + make_interval(secs => (case when i.state = 'FAILURE' then $3 else $2 end)::float8 / 1000),
          case when i.state = 'FAILURE' and i.error is not null
@@ -50,7 +50,8 @@ with input as (
          d.interruptions,
          case when i.state = 'FAILURE' then d.message end,
          d.queue, (d.message->>'parentId')::uuid, (d.message->>'rootId')::uuid, d.created_at, d.started_at,
-         case when i.state = 'FAILURE' then d.args_shown end
+         case when i.state = 'FAILURE' then d.args_shown end,
+         case when i.state = 'FAILURE' then nullif(d.grp, '') end
   from done d join input i on i.id = d.id
   where (i.store or i.state <> 'SUCCESS') and not i.drop_only
   on conflict (id) do update
@@ -58,7 +59,8 @@ with input as (
         meta = excluded.meta, attempts = excluded.attempts, worker = excluded.worker,
         finished_at = excluded.finished_at, expires_at = excluded.expires_at, errors = excluded.errors, interruptions = excluded.interruptions,
         message = excluded.message, queue = excluded.queue, parent_id = excluded.parent_id,
-        root_id = excluded.root_id, sent_at = excluded.sent_at, started_at = excluded.started_at, args_shown = excluded.args_shown
+        root_id = excluded.root_id, sent_at = excluded.sent_at, started_at = excluded.started_at, args_shown = excluded.args_shown,
+        grp = excluded.grp
   returning id
 ), counted as (
   -- Throughput for `tq inspect queues`: one row per queue, minute and worker.

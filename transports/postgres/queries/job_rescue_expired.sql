@@ -29,9 +29,9 @@ with expired as (
   where j.id = e.id and j.id = any(array(select id from expired))
     and not (j.revoke is null and (j.started_at is null or (j.acks_late and j.attempt - j.uncharged < j.max_attempts)))
   returning j.id, j.message->>'task' as task, j.attempt - j.uncharged as attempts, j.worker, j.acks_late, j.revoke,
-            j.errors, j.interruptions, j.message, j.queue, j.meta, j.args_shown
+            j.errors, j.interruptions, j.message, j.queue, j.meta, j.args_shown, j.grp
 ), saved as (
-  insert into {{schema}}.results (id, task, state, error, meta, attempts, worker, finished_at, expires_at, errors, interruptions, message, queue, args_shown)
+  insert into {{schema}}.results (id, task, state, error, meta, attempts, worker, finished_at, expires_at, errors, interruptions, message, queue, args_shown, grp)
   select id, task, case when revoke is not null then 'REVOKED' else 'FAILURE' end,
          case when revoke is not null then jsonb_build_object('type', 'TaskRevoked', 'code', 'TASK_REVOKED', 'message', 'The task was revoked while it ran.')
          else jsonb_build_object(
@@ -44,7 +44,8 @@ with expired as (
          case when revoke is not null then errors else {{schema}}.error_history_add(errors, jsonb_build_object(
            'attempt', attempts, 'at', now(), 'type', 'WorkerLost',
            'message', 'The worker running this task (' || coalesce(worker, 'unknown') || ') stopped renewing its lease.')) end,
-         interruptions, case when revoke is null then message end, queue, case when revoke is null then args_shown end
+         interruptions, case when revoke is null then message end, queue, case when revoke is null then args_shown end,
+         case when revoke is null then nullif(grp, '') end
   from ended
   on conflict (id) do nothing
   returning id, state
