@@ -193,6 +193,10 @@ export interface QueueSummary {
   doneLastMinute: number;
   /** Finished (succeeded or failed) in about the last hour, counted by the minute. */
   doneLastHour: number;
+  /** Average time from start to completion of the jobs finished in about the last hour (ms); null when none. */
+  runMsLastHour: number | null;
+  /** Average time those jobs waited once due before a worker started them (ms); null when none. */
+  waitMsLastHour: number | null;
   /** Age of the oldest ready job, or null. */
   oldestMs: number | null;
   /** Live workers consuming it. */

@@ -41,6 +41,8 @@ export function queueSummaryFromRow(r: Row): QueueSummary {
     failed: r.failed,
     doneLastMinute: r.done_last_minute,
     doneLastHour: r.done_last_hour,
+    runMsLastHour: r.run_ms_last_hour ?? null,
+    waitMsLastHour: r.wait_ms_last_hour ?? null,
     oldestMs: r.oldest_ms ?? null,
     consumers: r.consumers,
     paused: r.paused,

@@ -1,5 +1,6 @@
 -- Per queue: waiting jobs ready now, scheduled for later, running, failed
--- (kept in results), finished in the last minute and hour, and the age of
+-- (kept in results), finished in the last minute and hour (with their
+-- average run and wait times, migration 17), and the age of
 -- the oldest ready job; every queue that has jobs, failures, recent work or
 -- a live consumer (heartbeat younger than $1 ms). With the groups that have
 -- jobs waiting, and the cap per group live workers declare (migration 15).
@@ -22,7 +23,10 @@ with names as (
 ), done as (
   select queue,
          sum(succeeded + failed) filter (where minute >= date_trunc('minute', now()) - interval '1 minute') as last_minute,
-         sum(succeeded + failed) as last_hour
+         sum(succeeded + failed) as last_hour,
+         -- Average run and wait times over the hour (migration 17).
+         sum(run_ms) / nullif(sum(timed), 0) as run_ms,
+         sum(wait_ms) / nullif(sum(timed), 0) as wait_ms
   from {{schema}}.queue_stats where minute >= date_trunc('minute', now()) - interval '1 hour' group by queue
 ), limits as (
   -- The queue limits live workers' code declares (migration 13), and the places taken.
@@ -43,6 +47,7 @@ with names as (
 select n.queue, coalesce(j.queued, 0)::integer as queued, coalesce(j.scheduled, 0)::integer as scheduled,
        coalesce(j.running, 0)::integer as running, coalesce(f.failed, 0)::integer as failed,
        coalesce(d.last_minute, 0)::integer as done_last_minute, coalesce(d.last_hour, 0)::integer as done_last_hour,
+       d.run_ms::float8 as run_ms_last_hour, d.wait_ms::float8 as wait_ms_last_hour,
        j.oldest_ms::float8 as oldest_ms, coalesce(c.consumers, 0)::integer as consumers,
        exists (select 1 from {{schema}}.pauses p where p.kind = 'queue' and p.name = n.queue and p.paused) as paused,
        l.cap::integer as concurrency_limit, l.used::integer as limit_used,

@@ -85,6 +85,8 @@ function QueueRow(props: { q: QueueSummary }): VNode {
     <td class="num">${q.failed > 0 ? html`<a href=${href("/jobs/failed")}>${count(q.failed)}</a>` : "0"}</td>
     <td class="num">${count(q.doneLastMinute)}</td>
     <td class="num">${count(q.doneLastHour)}</td>
+    <td class="num">${q.waitMsLastHour === null ? "—" : duration(q.waitMsLastHour)}</td>
+    <td class="num">${q.runMsLastHour === null ? "—" : duration(q.runMsLastHour)}</td>
     <td class="num">${q.oldestMs === null ? "—" : duration(q.oldestMs)}</td>
     <td class="num">${count(q.consumers)}</td>
     <td class="actions">
@@ -111,12 +113,14 @@ export function OverviewPage(): VNode {
         <th scope="col">Queue</th><th scope="col" class="num">Ready</th><th scope="col" class="num">Scheduled</th>
         <th scope="col" class="num">Running</th><th scope="col" class="num">Failed</th>
         <th scope="col" class="num">Done 1 min</th><th scope="col" class="num">Done 1 h</th>
+        <th scope="col" class="num" title="Average time a due job waited for a worker, last hour">Wait</th>
+        <th scope="col" class="num" title="Average run time, last hour">Run</th>
         <th scope="col" class="num" title="How long the oldest ready job has waited">Oldest ready</th>
         <th scope="col" class="num">Consumers</th><th scope="col">State</th>
       </tr></thead>
       <tbody>
         ${data.queues.length === 0
-          ? html`<tr><td colspan="10" class="muted">No queue has jobs or workers yet.</td></tr>`
+          ? html`<tr><td colspan="12" class="muted">No queue has jobs or workers yet.</td></tr>`
           : data.queues.map((q) => html`<${QueueRow} key=${q.queue} q=${q} />`)}
       </tbody>
     <//>
