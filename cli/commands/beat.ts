@@ -3,7 +3,7 @@
  * stored schedules: add, list, remove, enable, disable.
  */
 import { type App, at, Beat, type BeatEntry, cron, every, type MissedPolicy, NotFound, type ScheduleInfo } from "../../mod.ts";
-import { metricsAddress, startMetricsServer } from "../metrics/metrics_flags.ts";
+import { metricsAddress, processMetrics } from "../metrics/metrics_flags.ts";
 
 import { EXIT, UsageError } from "../errors.ts";
 import { parseJsonFlag } from "../json_flag.ts";
@@ -90,10 +90,10 @@ async function runBeat(flags: BeatFlags): Promise<number> {
   const metricsAt = metricsAddress(flags);
   const { app, fromModule } = await appFromOptions(flags);
   app.configFromObject({ logger });
-  const metrics = metricsAt ? new (await import("../metrics/worker_metrics.ts")).WorkerMetrics() : undefined;
+  const metrics = metricsAt ? await processMetrics() : undefined;
   // Without -A there is no code to sync: run only what is stored.
   const beat = new Beat(app, { logger, syncCodeSchedules: fromModule, telemetry: metrics?.listener });
-  const metricsServer = metrics && metricsAt ? await startMetricsServer(metrics.registry, metricsAt, logger) : undefined;
+  const metricsServer = metricsAt ? await metrics?.serve(metricsAt, logger) : undefined;
   const { stopped } = stopOnSignals(logger, { stop: () => beat.stop() }, "a standby beat takes over within seconds.");
   try {
     await beat.start();

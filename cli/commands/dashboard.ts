@@ -10,6 +10,7 @@ import { EXIT, UsageError } from "../errors.ts";
 import { readOnlyApp } from "../load_app.ts";
 import { loggerFromFlags } from "../logging.ts";
 import { stopOnSignals } from "../stop_signals.ts";
+import { portFlag } from "../port_flag.ts";
 
 export interface DashboardFlags {
   app?: string;
@@ -23,14 +24,6 @@ export interface DashboardFlags {
 /** Flower's port, which Celery users know. */
 export const DEFAULT_DASHBOARD_PORT = 5555;
 
-/** The --port flag: a TCP port, 0 for any free one. */
-export function dashboardPort(value: string | number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a TCP port (0 for any free one), got "${value}".`);
-  return port;
-}
-
 /** The token actions need, from TQ_DASHBOARD_TOKEN (never a flag: flags show in `ps`). */
 export function dashboardToken(): string | undefined {
   const token = env("TQ_DASHBOARD_TOKEN");
@@ -41,7 +34,7 @@ export function dashboardToken(): string | undefined {
 
 export async function dashboardCommand(flags: DashboardFlags): Promise<number> {
   const logger = loggerFromFlags(flags);
-  const port = dashboardPort(flags.port, DEFAULT_DASHBOARD_PORT);
+  const port = portFlag(flags.port, "port", DEFAULT_DASHBOARD_PORT);
   const hostname = flags.host === undefined ? "127.0.0.1" : String(flags.host).trim();
   if (!hostname) throw new UsageError("--host must be an address to bind to, such as 127.0.0.1 or 0.0.0.0.");
   const token = dashboardToken();

@@ -14,7 +14,8 @@ import { loadApp } from "../load_app.ts";
 import { loggerFromFlags } from "../logging.ts";
 import { stopOnSignals } from "../stop_signals.ts";
 import { type Dashboard, startDashboard } from "../dashboard/server.ts";
-import { DEFAULT_DASHBOARD_PORT, dashboardPort } from "./dashboard.ts";
+import { DEFAULT_DASHBOARD_PORT } from "./dashboard.ts";
+import { portFlag } from "../port_flag.ts";
 import type { App, Logger } from "../../mod.ts";
 
 export interface DevFlags {
@@ -29,11 +30,10 @@ export interface DevFlags {
 
 export async function devCommand(flags: DevFlags): Promise<number> {
   if (!flags.app) throw new UsageError("tq dev needs the module that defines your tasks: tq dev -A ./tasks.ts");
-  const port = flags.port === undefined ? 0 : Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a TCP port (0 for any free one), got "${flags.port}".`);
+  const port = portFlag(flags.port, "port", 0);
   const concurrency = flags.concurrency === undefined ? undefined : Number(flags.concurrency);
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) throw new UsageError(`--concurrency must be a positive integer, got "${flags.concurrency}".`);
-  const dashboardPortWanted = dashboardPort(flags.dashboardPort, DEFAULT_DASHBOARD_PORT);
+  const dashboardPort = portFlag(flags.dashboardPort, "dashboard-port", DEFAULT_DASHBOARD_PORT);
   const logger = loggerFromFlags(flags);
   const dir = process.cwd();
   const running = runningServer(dir);
@@ -57,7 +57,7 @@ export async function devCommand(flags: DevFlags): Promise<number> {
   try {
     await beat.start();
     await worker.start();
-    dashboard = await devDashboard(app, dashboardPortWanted, logger);
+    dashboard = await devDashboard(app, dashboardPort, logger);
     logger.log("info", `tq dev: database at ${server.url}; tq call, tq inspect and programs run in this directory use it`);
     await stopped;
   } finally {

@@ -12,8 +12,7 @@ import { EXIT, UsageError } from "../errors.ts";
 import { loadApp } from "../load_app.ts";
 import { loggerFromFlags } from "../logging.ts";
 import { stopOnSignals } from "../stop_signals.ts";
-import { metricsAddress, startMetricsServer } from "../metrics/metrics_flags.ts";
-import type { WorkerMetrics } from "../metrics/worker_metrics.ts";
+import { metricsAddress, processMetrics } from "../metrics/metrics_flags.ts";
 
 export interface WorkerFlags {
   app?: string;
@@ -51,8 +50,8 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
   const metricsAt = metricsAddress(flags);
   const app = await loadApp(flags.app);
   app.configFromObject({ logger });
-  // Loaded only when asked for: most workers serve no metrics.
-  const metrics: WorkerMetrics | undefined = metricsAt ? new (await import("../metrics/worker_metrics.ts")).WorkerMetrics({ running: (): number => worker.active, concurrency: concurrency ?? app.config.concurrency }) : undefined;
+  const gauges = { running: (): number => worker.active, concurrency: concurrency ?? app.config.concurrency };
+  const metrics = metricsAt ? await processMetrics(gauges) : undefined;
   let requestStop = (_reason: string) => {};
   const worker = new Worker(app, {
     queues,
@@ -68,7 +67,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
   });
   // -B: beat runs in this process too, with the same guarantees as `tq beat`.
   const beat = flags.beat ? new Beat(app, { logger, telemetry: metrics?.listener }) : undefined;
-  const metricsServer = metrics && metricsAt ? await startMetricsServer(metrics.registry, metricsAt, logger) : undefined;
+  const metricsServer = metricsAt ? await metrics?.serve(metricsAt, logger) : undefined;
   let report: StopReport | undefined;
   const signals = stopOnSignals(logger, {
     stop: async () => void ([, report] = await Promise.all([beat?.stop(), worker.stop({ graceMs })])),

@@ -21,7 +21,6 @@ import type { HandlerPool } from "./pool/pool.ts";
 import { RunningJob, type RunningJobs } from "./running.ts";
 import type { StartMarks } from "./start_marks.ts";
 import type { TaskSettingsView } from "./task_settings.ts";
-import type { TelemetryEvent } from "../telemetry.ts";
 import type { WorkerEvents } from "./worker_events.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -46,7 +45,6 @@ export interface RunnerHost {
   settings: TaskSettingsView;
   marks(): StartMarks;
   events?: WorkerEvents;
-  telemetry?: (event: TelemetryEvent) => void;
   logger: Logger;
   /** Claimed jobs that wait for a slot (buffered or held by a rate limit). */
   waitingJobs(): ClaimedJob[];
@@ -129,7 +127,6 @@ export class JobRunner {
     const ends = (result: Parameters<typeof decide>[3]) => decide(job, message, task, result, host.clock, host.launchContext);
     entry.handlerStartedAt = performance.now();
     host.events?.started(job, message.task);
-    host.telemetry?.({ type: "job-started", queue: message.queue, task: message.task, attempt: job.attempt });
     const [softMs, hardMs] = message.timeLimit ?? host.settings.timeLimit(task.name) ?? task.timeLimitMs;
     if (softMs !== null) {
       entry.after(softMs, () => controller.abort(new SoftTimeLimitExceeded(`Task ${message.task} passed its soft time limit of ${softMs} ms.`)));

@@ -13,8 +13,6 @@ import type { ClaimedJob, Completion, JobToken, ResultTtls, RetryRequest, Transp
 import { Batcher } from "../batcher.ts";
 import type { Outcome } from "./executor.ts";
 import type { WorkerEvents } from "./worker_events.ts";
-import type { JobEnd, TelemetryEvent } from "../telemetry.ts";
-import { queueOf } from "./executor.ts";
 
 /** Counts since start. */
 export interface WorkerStats {
@@ -42,8 +40,6 @@ export interface OutcomeWriterOptions {
   ttls: ResultTtls;
   logger: Logger;
   events?: WorkerEvents;
-  /** Receives a `job-ended` for each outcome once it is written (or discarded). */
-  telemetry?: (event: TelemetryEvent) => void;
   /** Called once for a job whose failure was stored (the task's onFailure hook). */
   onFailed(error: ErrorInfo, message: Message): void;
   /** Signs what a completion sends (errbacks, a workflow's next steps) when this worker signs (docs/security.md). */
@@ -128,7 +124,6 @@ export class OutcomeWriter {
 
   #report({ job, outcome, ms }: Pending<unknown>): void {
     this.#options.events?.outcome(job, outcome, ms);
-    if (this.#options.telemetry) this.#ended(job, outcome, ms, endOf(outcome));
     if (outcome.kind === "retry") {
       this.stats.retried++;
       this.#logTask("info", job, outcome.task, "RETRY", `retry in ${outcome.retry.delayMs} ms`, undefined, outcome.error);
@@ -143,8 +138,7 @@ export class OutcomeWriter {
 
   #discard({ job, outcome, ms }: Pending<unknown>): void {
     this.stats.discarded++;
-    if (this.#options.telemetry) this.#ended(job, outcome, ms, "discarded");
-    this.#options.events?.discarded(job, outcome.task);
+    this.#options.events?.discarded(job, outcome.task, ms);
     const what = outcome.kind === "retry" ? "retry" : outcome.completion.state;
     this.#options.logger.log("warn", `Task ${outcome.task}[${job.id}] outcome discarded (${what}): this worker no longer held the job, another worker runs it`, {
       task: outcome.task,
@@ -152,10 +146,6 @@ export class OutcomeWriter {
       attempt: job.attempt,
       state: "DISCARDED",
     });
-  }
-
-  #ended(job: ClaimedJob, outcome: Outcome, ms: number, end: JobEnd): void {
-    this.#options.telemetry!({ type: "job-ended", queue: queueOf(job), task: outcome.task, attempt: job.attempt, outcome: end, runMs: ms });
   }
 
   /** One line per task; built only when the logger writes it (this runs once per job). */
@@ -171,14 +161,6 @@ export class OutcomeWriter {
     if (error) fields.error = `${error.type}: ${error.message}`;
     this.#options.logger.log(level, text, fields);
   }
-}
-
-function endOf(outcome: Outcome): JobEnd {
-  if (outcome.kind === "retry") return "retried";
-  // A refused copy of a signed message that already ran stores nothing: the first run's outcome stands.
-  if (outcome.completion.drop) return "discarded";
-  const { state } = outcome.completion;
-  return state === "SUCCESS" ? "succeeded" : state === "REVOKED" ? "revoked" : "failed";
 }
 
 function sendsMessages(completion: Completion): boolean {

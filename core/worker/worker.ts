@@ -34,9 +34,8 @@ import { TaskSettingsView } from "./task_settings.ts";
 import { WaitingJobs } from "./waiting_jobs.ts";
 import { WorkerEvents } from "./worker_events.ts";
 import { requireInstalled } from "../inspect.ts";
-import { type TelemetryEvent, telemetryEmitter } from "../telemetry.ts";
+import { telemetryEmitter } from "../telemetry.ts";
 import type { WorkerOptions } from "./worker_options.ts";
-import { queueOf, taskOf } from "./executor.ts";
 
 export type { StopReport } from "./shutdown.ts";
 export type { WorkerStats } from "./outcomes.ts";
@@ -68,7 +67,6 @@ export class Worker {
   readonly #maintenance: Maintenance;
   readonly #control: RemoteControl;
   readonly #events?: WorkerEvents;
-  readonly #telemetry?: (event: TelemetryEvent) => void;
   #transport!: Transport;
   #leases?: LeaseKeeper;
   #marks?: StartMarks;
@@ -95,17 +93,17 @@ export class Worker {
     this.id = `${hostname()}:${pid}:${crypto.randomUUID().slice(0, 8)}`;
     const transport = () => this.#transport;
     const logger = this.#logger;
-    if (options.events ?? config.events) {
-      this.#events = new WorkerEvents(new EventSender({ transport, clock: app.clock, logger, worker: this.id }), app.clock);
-    }
-    const telemetry = this.#telemetry = telemetryEmitter(options.telemetry, logger);
+    // What happens to each job, for the events table (-E) and for a telemetry listener (--metrics-port).
+    const sender = options.events ?? config.events ? new EventSender({ transport, clock: app.clock, logger, worker: this.id }) : undefined;
+    const telemetry = telemetryEmitter(options.telemetry, logger);
+    if (sender || telemetry) this.#events = new WorkerEvents(sender, app.clock, telemetry);
     const ttls = { resultTtlMs: config.resultTtlMs, failedTtlMs: config.failedTtlMs };
     const onFailed = (error: ErrorInfo, message: Message) => callOnFailure(app.registry, logger, error, message);
     // Under a concurrency limit, a place frees when the outcome is written: claim again then, not at the next poll.
     const onWritten = () => this.#filter && hasLimits(this.#filter.limits) && this.#claims.wake();
     // Message signing (docs/security.md): claims are screened, and what completions send is signed.
     const { screen, signCompletion } = app.security.forWorker(transport, logger);
-    this.#outcomes = new OutcomeWriter({ transport, maxBatch: config.batchSize, ttls, logger, events: this.#events, telemetry, onFailed, onWritten, signCompletion });
+    this.#outcomes = new OutcomeWriter({ transport, maxBatch: config.batchSize, ttls, logger, events: this.#events, onFailed, onWritten, signCompletion });
     this.#maintenance = new Maintenance(transport, ttls, config.maintenanceMs, logger, telemetry);
     this.#pool = createPool(options.pool ?? "async", { registry: app.registry, concurrency: this.concurrency, appModule: options.appModule, logger });
     this.#gates = new RateGates({
@@ -127,7 +125,6 @@ export class Worker {
       settings: this.#settings,
       marks: () => this.#marks!,
       events: this.#events,
-      telemetry,
       logger,
       waitingJobs: () => this.#waiting.all(),
       claimLanded: () => this.#claims.inFlight,
@@ -244,7 +241,7 @@ export class Worker {
 
   #status(): WorkerStatus {
     const { succeeded, failed, retried } = this.stats;
-    return { pool: this.#pool.kind, prefetch: this.#claims.window, running: this.#running.size, succeeded, failed, retried, events: this.#events !== undefined };
+    return { pool: this.#pool.kind, prefetch: this.#claims.window, running: this.#running.size, succeeded, failed, retried, events: this.#events?.stored ?? false };
   }
 
   #reloadSettings(): void {
@@ -314,7 +311,6 @@ export class Worker {
     this.#handBackPaused(paused);
     this.#waiting.add(jobs);
     if (this.#events) for (const job of jobs) this.#events.received(job);
-    if (this.#telemetry) for (const job of jobs) this.#telemetry({ type: "job-claimed", queue: queueOf(job), task: taskOf(job), waitedMs: job.waitedMs ?? 0 });
     this.#startWaiting();
   }
 
